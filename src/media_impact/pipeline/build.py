@@ -1,0 +1,298 @@
+"""`dbt build` in-process, with a readable report of data-contract failures.
+
+dbt stops a feed's downstream models when a test on that feed fails (tests of a
+node run right after it in `dbt build`), so the marts of the last good build stay
+as they were. What dbt prints, though, is a test name and a count. This wrapper
+turns each failed test into one line a data engineer can act on:
+
+    feed raw_meta__ads, column spend, check not_negative (negative value): 3 rows, e.g. {...}; {...}
+
+The example rows come from re-running the failed test's compiled SQL (which, for
+every generic test of this project, selects the offending rows) through
+`dbt show --inline`, so it works on whichever warehouse the profile names.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+RAW_SEED_DIR = "seeds/raw"
+
+# test macro name -> the kind of bad input it catches, in words
+CHECK_KINDS = {
+    "unique": "duplicate key",
+    "unique_combination_of_columns": "duplicate key",
+    "not_null": "null value",
+    "not_negative": "negative value",
+    "accepted_range": "value out of range",
+    "parseable_as": "unparseable value",
+    "no_date_gaps": "missing period",
+    "known_code": "unknown code",
+    "relationships": "unknown code",
+    "accepted_values": "unexpected value",
+    "not_in_future": "date in the future",
+    "ratio_in_range": "unit sanity",
+    "sums_to_one": "shares do not sum to 1",
+    "lag_integrity": "lag mismatch",
+    "rolling_mean_integrity": "rolling-window mismatch",
+    "sum_matches": "totals disagree",
+    "expression_is_true": "rule broken",
+    "spend_response_sanity": "spend-response sanity",
+}
+
+# flags that change what a parsed manifest means; they must reach `dbt parse` too
+_PARSE_FLAGS_WITH_VALUE = ("--vars", "--target", "-t", "--profiles-dir", "--project-dir", "--target-path")
+
+
+@dataclass
+class ContractFailure:
+    """One failed (or erroring) dbt test, located in terms a data owner knows."""
+
+    test_name: str
+    feed: str | None
+    model: str | None
+    column: str | None
+    check: str
+    n_rows: int | None
+    status: str
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    message: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return CHECK_KINDS.get(self.check, self.check)
+
+    def describe(self) -> str:
+        where = f"feed {self.feed}" if self.feed else f"model {self.model}"
+        rows = f"{self.n_rows} rows" if self.n_rows is not None else "error"
+        line = f"{where}, column {self.column or '-'}, check {self.check} ({self.kind}): {rows}"
+        if self.examples:
+            line += ", e.g. " + "; ".join(_format_row(r) for r in self.examples)
+        elif self.message and self.status == "error":
+            line += f": {self.message.strip().splitlines()[0][:300]}"
+        return line
+
+
+@dataclass
+class BuildOutcome:
+    success: bool
+    failures: list[ContractFailure]
+    errors: list[str]
+    node_results: list[dict[str, Any]]
+    elapsed_s: float
+
+    def report(self) -> str:
+        lines = [f.describe() for f in self.failures] + self.errors
+        return "\n".join(lines)
+
+
+def _format_row(row: dict[str, Any], max_columns: int = 8) -> str:
+    items = list(row.items())[:max_columns]
+    body = ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in items)
+    more = ", ..." if len(row) > max_columns else ""
+    return "{" + body + more + "}"
+
+
+def _parse_args_subset(dbt_args: list[str]) -> list[str]:
+    keep: list[str] = []
+    i = 0
+    while i < len(dbt_args):
+        arg = dbt_args[i]
+        if arg in _PARSE_FLAGS_WITH_VALUE and i + 1 < len(dbt_args):
+            keep += [arg, dbt_args[i + 1]]
+            i += 2
+            continue
+        if any(arg.startswith(flag + "=") for flag in _PARSE_FLAGS_WITH_VALUE):
+            keep.append(arg)
+        i += 1
+    return keep
+
+
+def _with_defaults(dbt_args: list[str], project_dir: Path) -> list[str]:
+    args = list(dbt_args)
+    if not any(a == "--project-dir" or a.startswith("--project-dir=") for a in args):
+        args += ["--project-dir", str(project_dir)]
+    if not any(a == "--profiles-dir" or a.startswith("--profiles-dir=") for a in args):
+        if not os.environ.get("DBT_PROFILES_DIR"):
+            args += ["--profiles-dir", str(project_dir / "profiles")]
+    return args
+
+
+def parse_manifest(dbt_args: Iterable[str] = (), project_dir: Path = REPO_ROOT):
+    """Parse the project once; the manifest can be reused by later in-process runs."""
+    from dbt.cli.main import dbtRunner
+
+    args = _with_defaults(_parse_args_subset(list(dbt_args)), project_dir)
+    res = dbtRunner().invoke(["parse", "--quiet", *args])
+    if not res.success:
+        raise RuntimeError(f"dbt parse failed: {res.exception}")
+    return res.result
+
+
+def _feeds_of(unique_id: str, manifest) -> list[str]:
+    """The raw feeds (raw seeds, or raw sources) a node reads, walking up the DAG."""
+    feeds: list[str] = []
+    seen: set[str] = set()
+    stack = [unique_id]
+    while stack:
+        uid = stack.pop()
+        if uid in seen:
+            continue
+        seen.add(uid)
+        if uid.startswith("source."):
+            src = manifest.sources.get(uid)
+            if src is not None and src.source_name == "raw":
+                feeds.append(src.name)
+            continue
+        node = manifest.nodes.get(uid)
+        if node is None:
+            continue
+        if node.resource_type == "seed":
+            if node.original_file_path.startswith(RAW_SEED_DIR):
+                feeds.append(node.name)
+            continue
+        stack.extend(node.depends_on.nodes)
+    return sorted(set(feeds))
+
+
+def _test_column(node) -> str | None:
+    if getattr(node, "column_name", None):
+        return node.column_name
+    kwargs = (node.test_metadata.kwargs if node.test_metadata else {}) or {}
+    cols = kwargs.get("combination_of_columns")
+    if cols:
+        return "+".join(cols)
+    return kwargs.get("column_name")
+
+
+def _locate(node, manifest) -> tuple[str | None, str | None]:
+    """(feed, model) of a test: the raw feed when the test guards exactly one."""
+    attached = getattr(node, "attached_node", None)
+    if attached is None:
+        parents = [p for p in node.depends_on.nodes]
+        attached = parents[0] if parents else None
+    if attached is None:
+        return None, None
+    model_name = attached.split(".")[-1]
+    feeds = _feeds_of(attached, manifest)
+    feed = feeds[0] if len(feeds) == 1 else None
+    return feed, model_name
+
+
+def fetch_examples(compiled_sql: str, manifest, project_args: list[str], limit: int = 3) -> list[dict[str, Any]]:
+    """Offending rows of a failed test: its compiled SQL re-run with a limit."""
+    from dbt.cli.main import dbtRunner
+
+    if not compiled_sql:
+        return []
+    res = dbtRunner(manifest=manifest).invoke(
+        ["show", "--inline", compiled_sql, "--limit", str(limit), "--quiet", "--log-level", "none", *project_args]
+    )
+    if not res.success or res.result is None:
+        return []
+    rows: list[dict[str, Any]] = []
+    for result in res.result.results:
+        table = getattr(result, "agate_table", None)
+        if table is None:
+            continue
+        for row in table.rows:
+            rows.append({name: _plain(value) for name, value in zip(table.column_names, row)})
+    return rows[:limit]
+
+
+def _plain(value: Any) -> Any:
+    # agate gives Decimal/date objects; print them as plain numbers and ISO dates
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    try:
+        from decimal import Decimal
+
+        if isinstance(value, Decimal):
+            as_float = float(value)
+            return int(as_float) if as_float.is_integer() else as_float
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def run_build(
+    dbt_args: Iterable[str] = (),
+    project_dir: Path = REPO_ROOT,
+    manifest=None,
+    example_limit: int = 3,
+    max_failures_with_examples: int = 12,
+    quiet: bool = False,
+) -> BuildOutcome:
+    """Run `dbt build` in-process and collect the contract failures it hit."""
+    from dbt.cli.main import dbtRunner
+
+    started = time.perf_counter()
+    user_args = list(dbt_args)
+    args = _with_defaults(user_args, Path(project_dir))
+    project_args = _with_defaults(_parse_args_subset(user_args), Path(project_dir))
+    if manifest is None:
+        manifest = parse_manifest(user_args, Path(project_dir))
+    build_args = ["build", *(["--quiet"] if quiet else []), *args]
+    res = dbtRunner(manifest=manifest).invoke(build_args)
+
+    failures: list[ContractFailure] = []
+    errors: list[str] = []
+    node_results: list[dict[str, Any]] = []
+    if res.result is None or not hasattr(res.result, "results"):
+        errors.append(f"dbt build did not run: {res.exception}")
+        return BuildOutcome(False, failures, errors, node_results, time.perf_counter() - started)
+
+    for result in res.result.results:
+        node = result.node
+        status = str(result.status).split(".")[-1].lower()
+        node_results.append(
+            {"unique_id": node.unique_id, "status": status, "execution_time": result.execution_time}
+        )
+        if node.resource_type == "test" and status in ("fail", "error"):
+            feed, model = _locate(node, manifest)
+            failures.append(
+                ContractFailure(
+                    test_name=node.name,
+                    feed=feed,
+                    model=model,
+                    column=_test_column(node),
+                    check=node.test_metadata.name if node.test_metadata else node.name,
+                    n_rows=result.failures if status == "fail" else None,
+                    status=status,
+                    message=result.message,
+                )
+            )
+            failures[-1].compiled_sql = getattr(node, "compiled_code", None)  # type: ignore[attr-defined]
+        elif node.resource_type != "test" and status == "error":
+            feeds = _feeds_of(node.unique_id, manifest)
+            where = f"feed {feeds[0]}, " if len(feeds) == 1 else ""
+            first_line = (result.message or "").strip().splitlines()[:1]
+            errors.append(f"{where}{node.resource_type} {node.name} failed: {first_line[0] if first_line else ''}")
+
+    for failure in failures[:max_failures_with_examples]:
+        if failure.status == "fail":
+            failure.examples = fetch_examples(
+                getattr(failure, "compiled_sql", None), manifest, project_args, example_limit
+            )
+    success = bool(res.success) and not failures and not errors
+    return BuildOutcome(success, failures, errors, node_results, time.perf_counter() - started)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] != "build":
+        print("usage: python -m media_impact.pipeline build [dbt build args]", file=sys.stderr)
+        return 2
+    outcome = run_build(argv[1:])
+    if outcome.success:
+        print(f"build ok in {outcome.elapsed_s:.1f} s")
+        return 0
+    print("\nbuild stopped: bad input or failed checks", file=sys.stderr)
+    print(outcome.report(), file=sys.stderr)
+    return 1
