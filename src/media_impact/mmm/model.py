@@ -1,0 +1,452 @@
+"""The marketing mix model: fit, decomposition and channel response.
+
+Model for series ``g`` (the national series, or a market of a panel) and week ``t``::
+
+    y_gt / ybar_g = a_g + sum_k gamma_k z_gtk + sum_c beta_c f_c(x_gtc / xbar_gc) + e_gt
+    f_c(x) = saturation_c(adstock_c(x))
+
+* ``ybar_g`` is the series' mean revenue and ``xbar_gc`` the channel's mean weekly
+  spend in that series, so a panel pools markets of different size: the response
+  is shared in relative terms, the dollars scale with each market.
+* ``a_g`` is a per-series intercept (market fixed effect), removed by demeaning.
+* ``z`` are controls: trend, yearly Fourier terms, holidays/events, macro
+  indicators (standardised); ``gamma`` free, ``beta_c >= 0``.
+* For fixed nonlinear parameters (adstock and saturation of every channel) the
+  linear part is solved exactly: controls are projected out (Frisch-Waugh with a
+  QR factor), then non-negative least squares for ``beta`` with ridge rows
+  ``sqrt(ridge * N) * beta_c`` (features lie in [0, 1]) and calibration rows.
+* The nonlinear parameters are searched by seeded multi-start L-BFGS-B with an
+  envelope-theorem gradient (or differential evolution) on the penalised sum of
+  squares divided by ``N``.
+
+Calibration (experiment lifts): an experiment gives a lift ``L_e`` (USD) with
+standard error ``s_e`` for channel ``c`` in a window; the model's lift for the same
+spend change is ``beta_c * G_e`` (linear in ``beta_c``), so the Gaussian likelihood
+term ``((beta_c G_e - L_e) / s_e)^2`` (times ``sigma^2``, the residual variance of
+the uncalibrated fit) enters the least squares as one extra row.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import differential_evolution, minimize, nnls
+
+from . import transforms as tf
+from .design import PanelData, calendar_controls
+
+DEFAULT_BOUNDS = {
+    "alpha": (0.0, 0.9),
+    "shape": (0.5, 5.0),
+    "scale": (0.05, 0.8),
+    "half_sat": (0.1, 3.0),
+    "slope": (0.5, 3.0),
+    "lam": (0.05, 8.0),
+}
+
+
+@dataclass
+class Settings:
+    """Model form and search settings (all configurable from YAML)."""
+
+    adstock: str = "geometric"
+    saturation: str = "hill"
+    l_max: int = 8
+    normalize_adstock: bool = True
+    ridge: float = 1e-3
+    trend: str = "linear"
+    fourier_order: int = 2
+    bounds: dict = field(default_factory=lambda: dict(DEFAULT_BOUNDS))
+    seed: int = 20240611
+    optimizer: str = "multistart"
+    n_starts: int = 8
+    popsize: int = 10
+    maxiter: int = 200
+    tol: float = 1e-6
+    polish: bool = True
+    calibration_weight: float = 1.0
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "Settings":
+        d = dict(d or {})
+        bounds = dict(DEFAULT_BOUNDS)
+        bounds.update({k: tuple(v) for k, v in (d.pop("bounds", None) or {}).items()})
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(bounds=bounds, **known)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["bounds"] = {k: list(v) for k, v in sorted(self.bounds.items())}
+        return d
+
+    def param_names(self) -> tuple:
+        return tf.ADSTOCK_PARAMS[self.adstock] + tf.SATURATION_PARAMS[self.saturation]
+
+
+@dataclass
+class Experiment:
+    """An experiment result used for calibration (USD, inclusive week window)."""
+
+    channel_id: str
+    start: np.datetime64
+    end: np.datetime64
+    lift_usd: float
+    se_usd: float
+    spend_change_usd: float | None = None
+    groups: list | None = None  # series the test ran in; None = all
+    experiment_id: str = ""
+
+
+@dataclass
+class Fit:
+    theta: np.ndarray            # (C, P) nonlinear parameters
+    beta: np.ndarray             # (C,) media coefficients (relative units)
+    gamma: np.ndarray            # (K,) control coefficients on raw control scale
+    intercept: np.ndarray        # (G,) relative units
+    fitted: np.ndarray           # (G, T) USD
+    objective: float
+    n_evals: int = 0
+
+
+class MMM:
+    """A compiled model: data, settings and the pieces that do not change in a search."""
+
+    def __init__(self, data: PanelData, settings: Settings, experiments=None,
+                 sigma: float | None = None, t_ref: int | None = None):
+        self.data, self.s = data, settings
+        G, T, C = data.spend.shape
+        self.G, self.T, self.C, self.L = G, T, C, settings.l_max
+        self.t_ref = t_ref or max(T - 1, 1)
+        self.y_scale = data.y.mean(axis=1)
+        sc = data.spend.mean(axis=1)
+        self.spend_scale = np.where(sc > 0, sc, 1.0)                    # (G, C)
+        xs = data.spend / self.spend_scale[:, None, :]
+        self.xs = np.concatenate([xs, np.zeros((G, self.L, C))], axis=1)  # padded tail
+        self.z_raw, self.control_names = self._controls(data.weeks, data.controls)
+        zs = self.z_raw.reshape(G * T, -1)
+        self.z_mean = zs.mean(axis=0)
+        sd = zs.std(axis=0)
+        self.z_sd = np.where(sd > 0, sd, 1.0)
+        z = (self.z_raw - self.z_mean) / self.z_sd
+        ys = data.y / self.y_scale[:, None]
+        self.ys = ys
+        self.N = G * T
+        zd = (z - z.mean(axis=1, keepdims=True)).reshape(self.N, -1)
+        self.zd = zd
+        self.yd = (ys - ys.mean(axis=1, keepdims=True)).reshape(self.N)
+        K = zd.shape[1]
+        self.K = K
+        rr = np.sqrt(settings.ridge * self.N)
+        z_aug = np.vstack([zd, rr * np.eye(K)]) if K else np.zeros((self.N, 0))
+        self.q, self.r = np.linalg.qr(z_aug) if K else (np.zeros((self.N, 0)), np.zeros((0, 0)))
+        self.qm = self.q[: self.N]
+        y_aug = np.concatenate([self.yd, np.zeros(K)])
+        self.yr = y_aug - self.q @ (self.qm.T @ self.yd)
+        self.param_names = settings.param_names()
+        self.P = len(self.param_names)
+        self.experiments = list(experiments or [])
+        self.sigma = sigma
+        self._cal = [self._compile_experiment(e) for e in self.experiments]
+        self.n_evals = 0
+
+    # ----- design -------------------------------------------------------------
+    def _controls(self, weeks, controls):
+        cal, names = calendar_controls(weeks, self.s.fourier_order, self.s.trend, self.t_ref)
+        cal = np.broadcast_to(cal, (self.G,) + cal.shape)
+        z = np.concatenate([cal, controls], axis=2)
+        return z, list(names) + list(self.data.control_names)
+
+    def bounds(self) -> list:
+        return [self.s.bounds[p] for _ in range(self.C) for p in self.param_names]
+
+    def unpack(self, vec) -> np.ndarray:
+        return np.asarray(vec, dtype=float).reshape(self.C, self.P)
+
+    def channel_params(self, theta_c) -> tuple[dict, dict]:
+        na = len(tf.ADSTOCK_PARAMS[self.s.adstock])
+        names = self.param_names
+        ad = {n: float(v) for n, v in zip(names[:na], theta_c[:na])}
+        sat = {n: float(v) for n, v in zip(names[na:], theta_c[na:])}
+        return ad, sat
+
+    def weights(self, theta_c) -> np.ndarray:
+        ad, _ = self.channel_params(theta_c)
+        return tf.adstock_weights(self.s.adstock, ad, self.L, self.s.normalize_adstock)
+
+    def adstocked(self, theta_c, x) -> np.ndarray:
+        """Adstock of scaled spend ``x`` (G, T') along weeks."""
+        return tf.convolve_adstock(x.T, self.weights(theta_c)).T
+
+    def saturate(self, theta_c, a) -> np.ndarray:
+        _, sat = self.channel_params(theta_c)
+        return tf.saturate(self.s.saturation, sat, a)
+
+    def saturate_derivative(self, theta_c, a) -> np.ndarray:
+        _, sat = self.channel_params(theta_c)
+        if self.s.saturation == "hill":
+            return tf.hill_derivative(a, sat["half_sat"], sat["slope"])
+        return tf.logistic_derivative(a, sat["lam"])
+
+    def features(self, theta, xs=None) -> np.ndarray:
+        """Saturated adstock ``f_c`` for every series, week (incl. tail), channel."""
+        xs = self.xs if xs is None else xs
+        out = np.empty_like(xs)
+        for c in range(self.C):
+            out[:, :, c] = self.saturate(theta[c], self.adstocked(theta[c], xs[:, :, c]))
+        return out
+
+    # ----- calibration --------------------------------------------------------
+    def _compile_experiment(self, e: Experiment):
+        c = self.data.channels.index(e.channel_id)
+        weeks = np.asarray(self.data.weeks, dtype="datetime64[D]")
+        in_win = (weeks >= np.datetime64(e.start, "D")) & (weeks <= np.datetime64(e.end, "D"))
+        gmask = np.ones(self.G, bool) if not e.groups else np.isin(self.data.groups, e.groups)
+        return c, in_win, gmask, e
+
+    def experiment_gain(self, theta, k) -> float:
+        """``G_e``: the model's lift for experiment ``k`` per unit of ``beta_c`` (USD).
+
+        With a spend change ``D`` (USD) spread evenly over the window's weeks and over
+        the test series in proportion to their spend, ``G_e = sum_g ybar_g sum_t
+        [f(x_g + d_g) - f(x_g)]`` over the window and the carryover tail; without a
+        spend change the channel's spend in the window is removed (go-dark test)
+        and ``G_e = sum_g ybar_g sum_t [f(x_g) - f(x_g without window)]``.
+        """
+        c, in_win, gmask, e = self._cal[k]
+        x = self.xs[:, :, c]
+        n_win = max(int(in_win.sum()), 1)
+        win = np.concatenate([in_win, np.zeros(self.L, bool)])
+        if e.spend_change_usd is None or not np.isfinite(e.spend_change_usd):
+            alt = np.where(win[None, :] & gmask[:, None], 0.0, x)
+            base, other = x, alt
+        else:
+            usd = self.data.spend[:, :, c][:, in_win].sum(axis=1) * gmask
+            share = usd / usd.sum() if usd.sum() > 0 else gmask / max(gmask.sum(), 1)
+            d = e.spend_change_usd * share / n_win / self.spend_scale[:, c]     # per week, scaled
+            base, other = x + np.where(win[None, :], d[:, None], 0.0), x
+        fb = self.saturate(theta[c], self.adstocked(theta[c], base)).sum(axis=1)
+        fo = self.saturate(theta[c], self.adstocked(theta[c], other)).sum(axis=1)
+        return float((self.y_scale * (fb - fo)).sum())
+
+    # ----- linear solve -------------------------------------------------------
+    def solve(self, theta, feats=None):
+        """Exact constrained least squares for ``beta >= 0`` and free ``gamma``."""
+        feats = self.features(theta) if feats is None else feats
+        F = feats[:, : self.T, :]
+        Fd = (F - F.mean(axis=1, keepdims=True)).reshape(self.N, self.C)
+        proj = self.qm.T @ Fd
+        Fr = np.vstack([Fd, np.zeros((self.K, self.C))]) - self.q @ proj
+        rows = [Fr, np.sqrt(self.s.ridge * self.N) * np.eye(self.C)]
+        rhs = [self.yr, np.zeros(self.C)]
+        if self._cal and self.sigma is not None and self.s.calibration_weight > 0:
+            w = np.sqrt(self.s.calibration_weight) * self.sigma
+            for k, (c, _, _, e) in enumerate(self._cal):
+                row = np.zeros(self.C)
+                row[c] = w * self.experiment_gain(theta, k) / e.se_usd
+                rows.append(row[None, :])
+                rhs.append(np.array([w * e.lift_usd / e.se_usd]))
+        A, b = np.vstack(rows), np.concatenate(rhs)
+        beta, rnorm = nnls(A, b, maxiter=50 * self.C + 50)
+        self._last = (A, b, beta)
+        return beta, rnorm * rnorm, Fd
+
+    def objective(self, vec) -> float:
+        self.n_evals += 1
+        _, ssr, _ = self.solve(self.unpack(vec))
+        return ssr / self.N
+
+    def feature_channel(self, theta_c, x) -> np.ndarray:
+        return self.saturate(theta_c, self.adstocked(theta_c, x))
+
+    def objective_and_grad(self, vec):
+        """Objective and its gradient by the envelope theorem (variable projection).
+
+        At the optimal ``beta`` the gradient of ``min_beta ||b - A(theta) beta||^2``
+        is ``-2 r' (dA/dtheta) beta`` with ``r`` the residual; ``dA/dtheta`` needs only
+        the derivative of one channel's feature per parameter (a one-sided difference
+        of that channel's feature, far cheaper than differencing the whole fit).
+        Calibration rows are differenced the same way.
+        """
+        self.n_evals += 1
+        theta = self.unpack(vec)
+        beta, ssr, _ = self.solve(theta)
+        A, b, _ = self._last
+        r = b - A @ beta
+        r_main = r[: self.N].reshape(self.G, self.T)
+        grad = np.zeros((self.C, self.P))
+        bnds = self.s.bounds
+        for c in range(self.C):
+            if beta[c] == 0.0:
+                continue
+            x = self.xs[:, :, c]
+            f0 = self.feature_channel(theta[c], x)
+            for p, name in enumerate(self.param_names):
+                lo, hi = bnds[name]
+                h = 1e-6 * max(1.0, abs(theta[c, p]))
+                if theta[c, p] + h > hi:
+                    h = -h
+                tc = theta[c].copy()
+                tc[p] += h
+                df = (self.feature_channel(tc, x) - f0) / h
+                g = -2.0 * beta[c] * float(np.sum(r_main * df[:, : self.T]))
+                if self._cal and self.sigma is not None and self.s.calibration_weight > 0:
+                    w = np.sqrt(self.s.calibration_weight) * self.sigma
+                    th2 = theta.copy()
+                    th2[c] = tc
+                    for k, (ck, _, _, e) in enumerate(self._cal):
+                        if ck != c:
+                            continue
+                        dv = w * (self.experiment_gain(th2, k) - self.experiment_gain(theta, k)) / h / e.se_usd
+                        g += -2.0 * beta[c] * r[self.N + self.K + self.C + k] * dv
+                grad[c, p] = g
+        return ssr / self.N, grad.ravel() / self.N
+
+    def finish(self, theta, objective=None) -> Fit:
+        """Coefficients, intercepts and fitted revenue for the given parameters."""
+        feats = self.features(theta)
+        beta, ssr, Fd = self.solve(theta, feats)
+        if self.K:
+            g_std = np.linalg.solve(self.r, self.qm.T @ (self.yd - Fd @ beta))
+        else:
+            g_std = np.zeros(0)
+        gamma = g_std / self.z_sd
+        F = feats[:, : self.T, :]
+        zpart = self.z_raw @ gamma                                   # (G, T)
+        mpart = F @ beta
+        intercept = (self.ys - zpart - mpart).mean(axis=1)
+        fitted = (intercept[:, None] + zpart + mpart) * self.y_scale[:, None]
+        return Fit(theta=theta, beta=beta, gamma=gamma, intercept=intercept, fitted=fitted,
+                   objective=ssr / self.N if objective is None else objective,
+                   n_evals=self.n_evals)
+
+    # ----- search -------------------------------------------------------------
+    def fit(self, starts=None) -> Fit:
+        """Global search for the nonlinear parameters.
+
+        ``optimizer: multistart`` (default): L-BFGS-B with the envelope gradient from
+        ``n_starts`` scrambled-Sobol points (seeded) plus the box centre and any
+        ``starts`` given (e.g. another model's optimum); the best end point wins.
+        ``optimizer: de``: seeded differential evolution with L-BFGS-B polish.
+        """
+        bnds = self.bounds()
+        lo, hi = np.array(bnds).T
+        if self.s.optimizer == "de":
+            res = differential_evolution(
+                self.objective, bnds, seed=self.s.seed, popsize=self.s.popsize,
+                maxiter=self.s.maxiter, tol=self.s.tol, polish=self.s.polish,
+                init="sobol", updating="immediate", workers=1)
+            return self.finish(self.unpack(res.x), res.fun)
+        from scipy.stats import qmc
+        pts = qmc.Sobol(len(bnds), scramble=True, seed=self.s.seed).random(self.s.n_starts)
+        cand = [lo + (hi - lo) * 0.5] + [lo + (hi - lo) * p for p in pts]
+        cand = [np.clip(np.ravel(s0), lo, hi) for s0 in (starts or [])] + cand
+        best = None
+        for x0 in cand:
+            res = minimize(self.objective_and_grad, x0, jac=True, method="L-BFGS-B",
+                           bounds=bnds, options={"maxiter": self.s.maxiter, "ftol": self.s.tol * 1e-3})
+            if best is None or res.fun < best.fun - 1e-15:
+                best = res
+        return self.finish(self.unpack(best.x), best.fun)
+
+    def refine(self, theta0, maxiter: int = 30) -> Fit:
+        """Local refit from ``theta0`` (L-BFGS-B), used by the bootstrap and CV folds."""
+        res = minimize(self.objective_and_grad, np.ravel(theta0), jac=True, method="L-BFGS-B",
+                       bounds=self.bounds(), options={"maxiter": maxiter, "ftol": self.s.tol * 1e-3})
+        return self.finish(self.unpack(res.x), res.fun)
+
+    # ----- outputs ------------------------------------------------------------
+    def contributions(self, fit: Fit) -> np.ndarray:
+        """Per-week channel contribution in USD over observed weeks: (G, T, C)."""
+        F = self.features(fit.theta)[:, : self.T, :]
+        return F * fit.beta[None, None, :] * self.y_scale[:, None, None]
+
+    def decomposition(self, fit: Fit) -> dict:
+        """USD parts of the fitted value per series and week: base, controls, media."""
+        base = np.repeat((fit.intercept * self.y_scale)[:, None], self.T, axis=1)
+        ctrl = self.z_raw * fit.gamma[None, None, :] * self.y_scale[:, None, None]
+        return {"base": base, "controls": ctrl, "media": self.contributions(fit)}
+
+    def response(self, fit: Fit, window=None) -> "ChannelResponse":
+        """Channel response to scaling its spend inside ``window`` (bool over weeks)."""
+        return ChannelResponse(self, fit, window)
+
+    def predict(self, fit: Fit, data: PanelData) -> np.ndarray:
+        """Fitted revenue (USD) on ``data`` (same series, more weeks) with this fit."""
+        other = MMM(data, self.s, t_ref=self.t_ref)
+        xs = data.spend / self.spend_scale[:, None, :]
+        xs = np.concatenate([xs, np.zeros((self.G, self.L, self.C))], axis=1)
+        F = other.features(fit.theta, xs)[:, : data.n_weeks, :]
+        z = other.z_raw
+        rel = fit.intercept[:, None] + z @ fit.gamma + F @ fit.beta
+        return rel * self.y_scale[:, None]
+
+
+class ChannelResponse:
+    """Incremental revenue of each channel as its spend in a window is scaled by ``m``.
+
+    Adstock is linear, so with ``A_in`` the adstock of the window's spend and
+    ``A_out`` that of the spend outside it (both over the observed weeks plus the
+    ``l_max`` tail)::
+
+        R_c(m)  = beta_c sum_g ybar_g sum_t [ f(A_out + m A_in) - f(A_out) ]
+        R_c'(m) = beta_c sum_g ybar_g sum_t f'(A_out + m A_in) A_in
+
+    ``R_c(1)`` is the channel's incremental revenue (counterfactual: no spend in
+    the window, carryover counted); ROI = ``R_c(1) / S_c`` and marginal ROI =
+    ``R_c'(1) / S_c`` where ``S_c`` is the window's spend in USD.
+    """
+
+    def __init__(self, model: MMM, fit: Fit, window=None):
+        self.model, self.fit = model, fit
+        T, L = model.T, model.L
+        win = np.ones(T, bool) if window is None else np.asarray(window, bool)
+        self.window = win
+        padwin = np.concatenate([win, np.zeros(L, bool)])
+        self.a_in, self.a_out, self.spend = [], [], np.zeros(model.C)
+        for c in range(model.C):
+            x = model.xs[:, :, c]
+            x_in = np.where(padwin[None, :], x, 0.0)
+            self.a_in.append(model.adstocked(fit.theta[c], x_in))
+            self.a_out.append(model.adstocked(fit.theta[c], x - x_in))
+            self.spend[c] = model.data.spend[:, win, c].sum()
+        self.base = [model.saturate(fit.theta[c], self.a_out[c]).sum(axis=1)
+                     for c in range(model.C)]
+
+    def revenue(self, c: int, m: float) -> float:
+        mdl = self.model
+        f = mdl.saturate(self.fit.theta[c], self.a_out[c] + m * self.a_in[c]).sum(axis=1)
+        return float(self.fit.beta[c] * (mdl.y_scale * (f - self.base[c])).sum())
+
+    def marginal(self, c: int, m: float) -> float:
+        """``dR_c/dm`` (USD of revenue per unit multiplier); divide by spend for mROI."""
+        mdl = self.model
+        d = mdl.saturate_derivative(self.fit.theta[c], self.a_out[c] + m * self.a_in[c])
+        return float(self.fit.beta[c] * (mdl.y_scale * (d * self.a_in[c]).sum(axis=1)).sum())
+
+    def roi(self, c: int) -> float:
+        return self.revenue(c, 1.0) / self.spend[c] if self.spend[c] > 0 else np.nan
+
+    def marginal_roi(self, c: int, m: float = 1.0) -> float:
+        return self.marginal(c, m) / self.spend[c] if self.spend[c] > 0 else np.nan
+
+
+def nrmse(y, yhat) -> float:
+    """Robyn's NRMSE: ``sqrt(mean((y - yhat)^2)) / (max(y) - min(y))``."""
+    y, yhat = np.ravel(y), np.ravel(yhat)
+    rng = y.max() - y.min()
+    return float(np.sqrt(np.mean((y - yhat) ** 2)) / rng) if rng > 0 else np.nan
+
+
+def mape(y, yhat) -> float:
+    """Mean absolute percentage error ``mean(|y - yhat| / |y|)``."""
+    y, yhat = np.ravel(y), np.ravel(yhat)
+    return float(np.mean(np.abs(y - yhat) / np.abs(y)))
+
+
+def decomp_rssd(effect_usd, spend_usd) -> float:
+    """Robyn's DECOMP.RSSD: ``sqrt(sum_c (effect_share_c - spend_share_c)^2)``."""
+    e, s = np.asarray(effect_usd, float), np.asarray(spend_usd, float)
+    if e.sum() <= 0 or s.sum() <= 0:
+        return np.nan
+    return float(np.sqrt(np.sum((e / e.sum() - s / s.sum()) ** 2)))
