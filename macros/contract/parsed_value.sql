@@ -6,7 +6,7 @@
     {%- if parse_as is none -%}
         {{ column_name }}
     {%- elif parse_as == 'number' -%}
-        {{ media_impact.try_cast(dbt.cast(column_name, dbt.type_string()), dbt.type_float()) }}
+        {{ media_impact.try_cast(dbt.cast(column_name, dbt.type_string()), media_impact.type_double()) }}
     {%- elif parse_as == 'integer' -%}
         {{ media_impact.try_cast(dbt.cast(column_name, dbt.type_string()), dbt.type_bigint()) }}
     {%- elif parse_as == 'date' and date_format is not none -%}

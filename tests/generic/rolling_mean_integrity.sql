@@ -1,10 +1,12 @@
 {#- A rolling mean equals the average of the source column over the `window`
-    periods ending `offset` periods before the row (offset 1 = the window ends
-    last period, so the feature never sees the current target). The mean is
-    defined only when all `window` periods are present and non-null; otherwise
-    the column must be null. Recomputed with a self-join, not a window function,
-    so it checks the model's window frame independently. -#}
-{% test rolling_mean_integrity(model, column_name, source_column, window, date_column, partition_by=[], offset=1, datepart='week', tolerance=0.000001) %}
+    periods ending `offset` periods before the row (offset 0 = the window ends at
+    the row itself, offset 1 = it ends one period earlier). The mean is defined
+    when at least `min_periods` of those periods have a non-null value (default:
+    all of them); otherwise the column must be null. Recomputed with a self-join
+    on dates, not a window function, so it checks the model's window frame
+    independently of row order. -#}
+{% test rolling_mean_integrity(model, column_name, source_column, window, date_column, partition_by=[], offset=0, min_periods=none, datepart='week', tolerance=0.000001) %}
+{%- set needed = min_periods if min_periods is not none else window %}
 with base as (
     select * from {{ model }}
 ),
@@ -37,7 +39,7 @@ compared as (
 
 select *
 from compared
-where (n_values = {{ window }} and model_mean is null)
-   or (n_values < {{ window }} and model_mean is not null)
-   or (n_values = {{ window }} and abs(model_mean - expected_mean) > {{ tolerance }} * (1 + abs(expected_mean)))
+where (n_values >= {{ needed }} and model_mean is null)
+   or (n_values < {{ needed }} and model_mean is not null)
+   or (n_values >= {{ needed }} and abs(model_mean - expected_mean) > {{ tolerance }} * (1 + abs(expected_mean)))
 {% endtest %}
