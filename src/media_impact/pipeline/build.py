@@ -69,10 +69,14 @@ class ContractFailure:
 
     def describe(self) -> str:
         where = f"feed {self.feed}" if self.feed else f"model {self.model}"
-        rows = f"{self.n_rows} rows" if self.n_rows is not None else "error"
+        if self.n_rows is None:
+            rows = "error"
+        else:
+            rows = f"{self.n_rows} row" + ("" if self.n_rows == 1 else "s")
         line = f"{where}, column {self.column or '-'}, check {self.check} ({self.kind}): {rows}"
         if self.examples:
-            line += ", e.g. " + "; ".join(_format_row(r) for r in self.examples)
+            first = [c.strip('"') for c in (self.column or "").split("+")]
+            line += ", e.g. " + "; ".join(_format_row(_checked_first(r, first)) for r in self.examples)
         elif self.message and self.status == "error":
             line += f": {self.message.strip().splitlines()[0][:300]}"
         return line
@@ -89,6 +93,13 @@ class BuildOutcome:
     def report(self) -> str:
         lines = [f.describe() for f in self.failures] + self.errors
         return "\n".join(lines)
+
+
+def _checked_first(row: dict[str, Any], columns: list[str]) -> dict[str, Any]:
+    """The checked column(s) first, so the offending value leads the example."""
+    lowered = {c.lower() for c in columns}
+    head = {k: v for k, v in row.items() if k.lower() in lowered}
+    return {**head, **{k: v for k, v in row.items() if k.lower() not in lowered}}
 
 
 def _format_row(row: dict[str, Any], max_columns: int = 8) -> str:
