@@ -1,0 +1,360 @@
+"""Descriptions of every generated seed and column; seed_yaml.py writes them into the
+seeds' YAML property files, so the docs and the CSVs cannot drift apart.
+
+Each entry: seed name -> (description, {column: description}, [key columns]).
+Key columns get a not_null test on the raw seed.
+"""
+from __future__ import annotations
+
+FEED_DOCS: dict[str, tuple[str, dict[str, str], list[str]]] = {
+    "raw_meta__ads_insights": (
+        "Meta Ads Insights export, weekly (Monday to Sunday) x region x campaign (rows with spend only). "
+        "Covers meta_prospecting and meta_retargeting; Canadian account reports in CAD.",
+        {
+            "date_start": "Monday starting the report week, ISO date (YYYY-MM-DD).",
+            "date_stop": "Sunday ending the report week, ISO date.",
+            "account_id": "Ad account (one per country).",
+            "account_currency": "Currency of spend: USD or CAD.",
+            "campaign_id": "Meta campaign id.",
+            "campaign_name": "Campaign name, convention MI_<COUNTRY>_<CHANNEL TOKEN>_<FLIGHT>_<YEAR>.",
+            "region": "Meta region breakdown: DMA name for the US (e.g. 'New York, NY'), province name for Canada.",
+            "spend": "Spend in account_currency.",
+            "impressions": "Impressions.",
+            "inline_link_clicks": "Link clicks.",
+        },
+        ["date_start", "campaign_id", "region"],
+    ),
+    "raw_google_ads__campaign_geo_stats": (
+        "Google Ads campaign x geographic report, one row per week (segments.week, Monday) x geo target x campaign. "
+        "SEARCH campaigns are paid_search, VIDEO campaigns are youtube. Cost in micros of the customer currency.",
+        {
+            "segments_week": "Monday starting the report week, ISO date.",
+            "customer_id": "Google Ads customer (one per country).",
+            "customer_currency_code": "USD or CAD.",
+            "campaign_id": "Google Ads campaign id.",
+            "campaign_name": "Campaign name, convention MI_<COUNTRY>_<CHANNEL TOKEN>_<FLIGHT>_<YEAR>.",
+            "campaign_advertising_channel_type": "SEARCH or VIDEO.",
+            "segments_geo_target_region": "Geo target constant resource name, e.g. geoTargetConstants/200501 (US DMA 501).",
+            "metrics_cost_micros": "Cost x 1,000,000 in customer currency.",
+            "metrics_impressions": "Impressions.",
+            "metrics_clicks": "Clicks.",
+        },
+        ["segments_week", "campaign_id", "segments_geo_target_region"],
+    ),
+    "raw_ctv_dsp__delivery": (
+        "Connected-TV DSP delivery export, one row per week (Monday) x metro x campaign. Human-readable quoted "
+        "column names, US-style dates (MM/DD/YYYY); billed in USD in every country.",
+        {
+            "Week": "Monday starting the delivery week, MM/DD/YYYY.",
+            "Advertiser": "Advertiser name.",
+            "Campaign": "Campaign name, convention MI_<COUNTRY>_<CHANNEL TOKEN>_<FLIGHT>_<YEAR>.",
+            "Campaign ID": "DSP campaign id.",
+            "Metro": "Nielsen DMA code for the US (e.g. 501), 'CA-<province>' for Canada.",
+            "Impressions": "Impressions served.",
+            "Completed Views": "Video completions.",
+            "Clicks": "Clicks (rare on CTV).",
+            "Advertiser Cost (USD)": "Cost to the advertiser in USD, 4 decimals.",
+        },
+        ["Week", "Campaign ID", "Metro"],
+    ),
+    "raw_amazon_ads__campaign_report": (
+        "Amazon Ads campaign report by week (Monday to Sunday) and region (camelCase API names); amazon.ca rows in CAD.",
+        {
+            "startDate": "Monday starting the report week, ISO date.",
+            "endDate": "Sunday ending the report week, ISO date.",
+            "countryCode": "Marketplace country: US or CA.",
+            "currencyCode": "USD or CAD.",
+            "campaignId": "Amazon Ads campaign id.",
+            "campaignName": "Campaign name, convention MI_<COUNTRY>_<CHANNEL TOKEN>_<FLIGHT>_<YEAR>.",
+            "regionCode": "Region: 'US-<DMA code>' or 'CA-<province>'.",
+            "impressions": "Impressions.",
+            "clicks": "Clicks.",
+            "cost": "Cost in currencyCode.",
+        },
+        ["startDate", "campaignId", "regionCode"],
+    ),
+    "raw_walmart_connect__weekly_report": (
+        "Walmart Connect weekly campaign report (US only), Monday weeks, US-style dates, USD.",
+        {
+            "week_start_date": "Monday of the report week, MM/DD/YYYY.",
+            "campaign_id": "Walmart Connect campaign id.",
+            "campaign_name": "Campaign name, convention MI_<COUNTRY>_<CHANNEL TOKEN>_<FLIGHT>_<YEAR>.",
+            "market_code": "Walmart market code: 'DMA <code>'.",
+            "ad_spend": "Spend in USD for the week.",
+            "impressions": "Impressions for the week.",
+            "clicks": "Clicks for the week.",
+        },
+        ["week_start_date", "campaign_id", "market_code"],
+    ),
+    "raw_target_roundel__weekly_report": (
+        "Target Roundel weekly campaign report (US only), Monday weeks, dates as YYYYMMDD, USD.",
+        {
+            "report_week": "Monday starting the report week, YYYYMMDD.",
+            "campaign": "Campaign name, convention MI_<COUNTRY>_<CHANNEL TOKEN>_<FLIGHT>_<YEAR>.",
+            "trade_area": "Target trade area: upper-case DMA name.",
+            "spend": "Spend in USD.",
+            "impressions": "Impressions.",
+            "clicks": "Clicks.",
+        },
+        ["report_week", "campaign", "trade_area"],
+    ),
+    "raw_crm__email_sends": (
+        "CRM (email service provider) weekly sends, one row per send day (Tuesday) x market x campaign; "
+        "cost in local currency.",
+        {
+            "send_date": "Send day, ISO date (the Tuesday of the week).",
+            "market_code": "The brand's own market id (same as market_id).",
+            "campaign_code": "Campaign code, convention MI_<COUNTRY>_CRM_<FLIGHT>_<YEAR>.",
+            "emails_sent": "Emails delivered.",
+            "emails_opened": "Unique opens.",
+            "email_clicks": "Unique clicks.",
+            "send_cost": "ESP cost of the send, local currency.",
+            "currency": "USD or CAD.",
+        },
+        ["send_date", "market_code", "campaign_code"],
+    ),
+    "raw_coupons__redemptions": (
+        "Digital coupon clearing-house report, one row per Monday week x market x offer. "
+        "Cost = redemptions x (face_value + clearing_fee), local currency.",
+        {
+            "week_of": "Monday of the week, ISO date.",
+            "market_code": "The brand's own market id (same as market_id).",
+            "offer_code": "Offer code, convention MI_<COUNTRY>_CPN_<FLIGHT>_<YEAR>.",
+            "clips": "Coupons clipped (loaded to cards).",
+            "redemptions": "Coupons redeemed at the shelf.",
+            "face_value": "Face value per redemption, local currency.",
+            "clearing_fee": "Clearing fee per redemption, local currency.",
+            "currency": "USD or CAD.",
+        },
+        ["week_of", "market_code", "offer_code"],
+    ),
+    "raw_amazon__vendor_sales": (
+        "Amazon Vendor Central sales, daily by ship-to region x ASIN, ISO dates, marketplace currency. "
+        "About 1% of rows are re-sent later with a corrected value (latest load_ts wins).",
+        {
+            "date": "Order day, ISO date.",
+            "ship_to_region": "Region: 'US-<DMA code>' or 'CA-<province>'.",
+            "asin": "Amazon product id (see ref_product_id_map).",
+            "ordered_units": "Units ordered.",
+            "ordered_revenue": "Ordered product sales, currency_code.",
+            "currency_code": "USD or CAD.",
+            "load_ts": "When this row was delivered, YYYY-MM-DD HH:MM.",
+        },
+        ["date", "ship_to_region", "asin", "load_ts"],
+    ),
+    "raw_walmart__retail_link_sales": (
+        "Walmart Retail Link POS, weekly by Walmart fiscal week (Saturday to Friday) x market x item number; "
+        "quoted column names, US-style dates. Restated rows carry a later Load Timestamp.",
+        {
+            "WM Week": "Walmart fiscal year and week, YYYYWW (fiscal year N starts the Saturday on or before Feb 1 of N-1).",
+            "Week Ending Date": "Friday ending the fiscal week, MM/DD/YYYY.",
+            "Store Market": "Walmart market: 'DMA <code>' or 'PROV <province>'.",
+            "Item Nbr": "Walmart item number (see ref_product_id_map).",
+            "POS Qty": "Units sold.",
+            "POS Sales": "Sales in Currency.",
+            "Currency": "USD or CAD.",
+            "Load Timestamp": "When this row was delivered, MM/DD/YYYY HH:MM:SS.",
+        },
+        ["WM Week", "Store Market", "Item Nbr", "Load Timestamp"],
+    ),
+    "raw_target__pos_sales": (
+        "Target POS (US only), weekly Sunday-start weeks x trade area x DPCI, dates YYYYMMDD. "
+        "Restated rows carry a later load_ts.",
+        {
+            "week_beginning": "Sunday starting the week, YYYYMMDD.",
+            "dpci": "Target department-class-item id (see ref_product_id_map).",
+            "trade_area": "Target trade area: upper-case DMA name.",
+            "sales_units": "Units sold.",
+            "sales_usd": "Sales in USD.",
+            "load_ts": "When this row was delivered, ISO timestamp YYYY-MM-DDTHH:MM:SS.",
+        },
+        ["week_beginning", "dpci", "trade_area", "load_ts"],
+    ),
+    "raw_macro__indicators": (
+        "Monthly macro indicators by country, long format.",
+        {
+            "country": "ISO3 country code (USA, CAN).",
+            "series_id": "ECON_ACTIVITY_IDX (index, Jan 2023 ~ 100), CPI_YOY_PCT (inflation, %), UNEMP_RATE_PCT (%).",
+            "period": "Month, YYYY-MM.",
+            "value": "Indicator value.",
+            "released_at": "Publication day, ISO date.",
+        },
+        ["country", "series_id", "period"],
+    ),
+    "raw_experiments__geo_test_design": (
+        "Geo holdout test design from the measurement vendor: one row per experiment x market.",
+        {
+            "experiment_id": "Experiment id.",
+            "market": "Market name as the vendor writes it (see ref_market_id_map, feed_source 'experiments').",
+            "channel": "Channel name as the vendor writes it (clean-room names, see ref_channel_id_map).",
+            "group": "test or control.",
+            "pre_period_start": "First day of the pre-period, ISO date.",
+            "pre_period_end": "Last day of the pre-period, ISO date.",
+            "test_period_start": "First day of the test, ISO date.",
+            "test_period_end": "Last day of the test, ISO date.",
+            "planned_spend_change": "Planned spend change in the market over the test, USD (negative = withheld).",
+        },
+        ["experiment_id", "market"],
+    ),
+    "raw_cleanroom__touchpoints": (
+        "Clean-room ad exposures matched to hashed users (sample of users, 2025).",
+        {
+            "event_id": "Exposure id.",
+            "user_id_hash": "Hashed user id (16 hex chars).",
+            "event_ts": "Exposure time, YYYY-MM-DD HH:MM:SS (UTC).",
+            "channel": "Channel as the clean room names it (see ref_channel_id_map, feed_source 'cleanroom').",
+        },
+        ["event_id", "user_id_hash", "event_ts", "channel"],
+    ),
+    "raw_cleanroom__conversions": (
+        "Clean-room retail conversions of the same users.",
+        {
+            "order_id": "Conversion id.",
+            "user_id_hash": "Hashed user id (16 hex chars).",
+            "conversion_ts": "Purchase time, YYYY-MM-DD HH:MM:SS (UTC).",
+            "conversion_value": "Basket value in USD.",
+        },
+        ["order_id", "user_id_hash", "conversion_ts"],
+    ),
+}
+
+# reference and truth: (description, {column: (type, description)})
+REFERENCE_DOCS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
+    "ref_countries": ("Countries of the world.", {
+        "country_id": ("varchar", "Country key: us, ca."),
+        "country_name": ("varchar", "Country name."),
+        "country_iso3": ("varchar", "ISO3 code used by the macro feed."),
+        "currency_code": ("varchar", "Currency Canadian/US feeds report money in."),
+    }),
+    "ref_markets": ("Markets: US Nielsen DMAs and Canadian provinces.", {
+        "market_id": ("varchar", "Market key, e.g. us_new_york, ca_ontario."),
+        "market_name": ("varchar", "Market name."),
+        "country_id": ("varchar", "Country key."),
+        "population": ("bigint", "Population (persons)."),
+        "dma_code": ("varchar", "Nielsen DMA code (US only)."),
+        "province_code": ("varchar", "Province code (Canada only)."),
+    }),
+    "ref_market_id_map": ("How each feed source names a market.", {
+        "feed_source": ("varchar", "meta, google_ads, ctv_dsp, amazon (ads and POS), walmart (Connect and Retail Link), target (Roundel and POS), experiments."),
+        "source_market_code": ("varchar", "The market identifier as the source writes it."),
+        "market_id": ("varchar", "Market key."),
+    }),
+    "ref_channels": ("Media channels.", {
+        "channel_id": ("varchar", "Channel key."),
+        "channel_name": ("varchar", "Channel name."),
+        "channel_group": ("varchar", "upper_funnel, social, search, retail_media, owned, promotion."),
+        "platform": ("varchar", "Platform whose export carries the channel."),
+        "is_retargeting": ("boolean", "True for retargeting channels."),
+        "retailer_id": ("varchar", "Retailer of a retail media channel, else null."),
+    }),
+    "ref_channel_id_map": ("How feeds name channels: campaign-name tokens (3rd part of MI_<COUNTRY>_<TOKEN>_<FLIGHT>_<YEAR>) and clean-room names.", {
+        "feed_source": ("varchar", "campaign_token or cleanroom."),
+        "source_channel_code": ("varchar", "The channel as the source writes it."),
+        "channel_id": ("varchar", "Channel key."),
+    }),
+    "ref_retailers": ("Retailers the brand sells through.", {
+        "retailer_id": ("varchar", "Retailer key."),
+        "retailer_name": ("varchar", "Retailer name."),
+        "country_ids": ("varchar", "Countries where the retailer sells the brand, ';'-separated."),
+        "pos_grain": ("varchar", "Grain and calendar of the retailer's POS feed."),
+    }),
+    "ref_products": ("Products (one launched in the window).", {
+        "product_id": ("varchar", "Product key."),
+        "product_name": ("varchar", "Product name."),
+        "launch_date": ("date", "First day on sale."),
+        "unit_price_usd": ("double", "Shelf price per unit, USD."),
+        "unit_margin_usd": ("double", "Brand margin per unit, USD."),
+        "unit_holding_cost_usd": ("double", "Holding cost per unit per week of stock, USD."),
+    }),
+    "ref_product_id_map": ("Retailer product identifiers (ASIN, Walmart item number, Target DPCI) to product_id.", {
+        "retailer_id": ("varchar", "Retailer key."),
+        "retailer_product_code": ("varchar", "The retailer's product id."),
+        "product_id": ("varchar", "Product key."),
+    }),
+    "ref_holidays": ("Public holidays and retail events by country, with the Monday week holding them.", {
+        "holiday_date": ("date", "Holiday date."),
+        "week_start": ("date", "Monday of the week holding the holiday."),
+        "country_id": ("varchar", "Country key."),
+        "holiday_name": ("varchar", "Holiday name."),
+    }),
+    "ref_retailer_calendars": ("Retailer POS weeks and the Monday week each maps to (the Monday week holding most of its days).", {
+        "retailer_id": ("varchar", "walmart (Sat-Fri fiscal weeks) or target (Sun-Sat weeks)."),
+        "fiscal_year": ("integer", "Retailer fiscal year."),
+        "fiscal_week": ("integer", "Week number in the fiscal year."),
+        "retailer_week_code": ("varchar", "Week as the POS feed writes it: Walmart 'WM Week' YYYYWW, Target week_beginning YYYYMMDD."),
+        "period_start_date": ("date", "First day of the retailer week."),
+        "period_end_date": ("date", "Last day of the retailer week."),
+        "week_start": ("date", "Monday week the retailer week maps to."),
+    }),
+    "ref_fx_rates": ("Weekly FX rates to USD (rate of the Monday week applies to every day in it).", {
+        "week_start": ("date", "Monday of the week."),
+        "currency_code": ("varchar", "Currency converted from."),
+        "usd_per_unit": ("double", "USD per unit of currency_code."),
+    }),
+}
+
+TRUTH_DOCS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
+    "truth_channel_effects": ("True media effect per country and channel over the whole window, by counterfactual simulation (see docs/world.md).", {
+        "country_id": ("varchar", "Country key."),
+        "channel_id": ("varchar", "Channel key."),
+        "spend_usd": ("double", "Spend in the window, USD (always-on + launch)."),
+        "launch_spend_usd": ("double", "Of which launch-campaign spend, USD."),
+        "true_incremental_revenue_usd": ("double", "Revenue(actual) - revenue(channel off in the country for the whole window), carryover inside the window."),
+        "true_roi": ("double", "true_incremental_revenue_usd / spend_usd (revenue per USD)."),
+        "true_marginal_roi": ("double", "[revenue(spend x 1.01) - revenue(actual)] / (0.01 x spend_usd)."),
+        "true_revenue_share": ("double", "true_incremental_revenue_usd / expected revenue of the country."),
+        "adstock_type": ("varchar", "geometric (normalised weights, truncated)."),
+        "adstock_param": ("double", "Geometric decay per week."),
+        "adstock_max_lag_weeks": ("integer", "Last lag with weight (lags 0..max)."),
+        "adstock_normalized": ("boolean", "True: weights decay^l / sum(decay^l)."),
+        "saturation_type": ("varchar", "hill: z^slope / (z^slope + half_sat^slope)."),
+        "saturation_half_sat": ("double", "Half-saturation point of z, USD of adstocked spend per 1,000 population per week."),
+        "saturation_slope": ("double", "Hill exponent."),
+        "saturation_input": ("varchar", "What z is."),
+        "effect_max_usd_per_1k_pop_week": ("double", "Asymptotic revenue effect, USD per 1,000 population per week."),
+    }),
+    "truth_weekly_contribution": ("True weekly revenue contribution per country and channel (equals the weekly counterfactual difference).", {
+        "week_start": ("date", "Monday of the week."),
+        "country_id": ("varchar", "Country key."),
+        "channel_id": ("varchar", "Channel key."),
+        "spend_usd": ("double", "Spend in the week, USD."),
+        "contribution_usd": ("double", "Revenue caused by the channel's spend up to this week, USD."),
+    }),
+    "truth_weekly_revenue": ("True expected weekly revenue per market (before unit rounding and POS noise), split into baseline and media.", {
+        "week_start": ("date", "Monday of the week."),
+        "market_id": ("varchar", "Market key."),
+        "country_id": ("varchar", "Country key."),
+        "baseline_revenue_usd": ("double", "Revenue without any media, USD."),
+        "media_revenue_usd": ("double", "Sum of channel contributions, USD."),
+        "expected_revenue_usd": ("double", "baseline + media, USD."),
+    }),
+    "truth_geo_experiment": ("True effect of the geo holdout (ctv switched off in the test markets).", {
+        "experiment_id": ("varchar", "Experiment id."),
+        "channel_id": ("varchar", "Channel held out."),
+        "test_market_ids": ("varchar", "Test markets, ';'-separated."),
+        "control_market_ids": ("varchar", "Control markets, ';'-separated."),
+        "test_start_date": ("date", "First day of the test."),
+        "test_end_date": ("date", "Last day of the test."),
+        "withheld_spend_usd": ("double", "Spend withheld in the test markets, USD."),
+        "test_markets_revenue_usd": ("double", "Actual expected revenue of the test markets in the test weeks, USD."),
+        "true_incremental_revenue_usd": ("double", "Revenue the withheld spend would have made in the test weeks, USD."),
+        "true_lift_pct": ("double", "100 x true_incremental_revenue_usd / test_markets_revenue_usd."),
+        "true_iroas": ("double", "true_incremental_revenue_usd / withheld_spend_usd."),
+        "true_incremental_revenue_with_carryover_usd": ("double", "Same, counting the 8 weeks after the test too."),
+        "true_iroas_with_carryover": ("double", "true_incremental_revenue_with_carryover_usd / withheld_spend_usd."),
+    }),
+    "truth_journey_channel_credit": ("True incremental conversions per channel in the clean-room journeys, next to last-touch credit.", {
+        "channel_id": ("varchar", "Channel key."),
+        "users_touched": ("integer", "Users with at least one touch."),
+        "touchpoints": ("integer", "Touches."),
+        "converters_touched": ("integer", "Converting users with at least one touch."),
+        "true_incremental_conversions": ("double", "Sum over users of P(convert) - P(convert without the channel's touches) (expected)."),
+        "true_incremental_value_usd": ("double", "Same weighted by each user's basket value, USD."),
+        "last_touch_conversions": ("integer", "Conversions whose last touch is the channel."),
+        "last_touch_value_usd": ("double", "Their value, USD."),
+        "true_credit_share": ("double", "Channel's share of the summed true incremental conversions."),
+        "last_touch_credit_share": ("double", "Channel's share of last-touch conversions."),
+        "n_users": ("integer", "Users in the sample."),
+        "n_conversions": ("integer", "Conversions in the sample."),
+    }),
+}
