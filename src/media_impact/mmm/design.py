@@ -25,6 +25,7 @@ class PanelData:
     spend: np.ndarray
     controls: np.ndarray
     control_names: list = field(default_factory=list)
+    group_size: np.ndarray | None = None  # e.g. population: scale series by size, not mean
 
     @property
     def n_weeks(self) -> int:
@@ -44,11 +45,27 @@ class PanelData:
         """The first ``n`` weeks (for time-ordered cross-validation)."""
         return PanelData(self.weeks[:n], self.groups, self.group_country, self.channels,
                          self.y[:, :n], self.spend[:, :n], self.controls[:, :n],
-                         self.control_names)
+                         self.control_names, self.group_size)
 
     def with_y(self, y: np.ndarray) -> "PanelData":
         return PanelData(self.weeks, self.groups, self.group_country, self.channels,
-                         y, self.spend, self.controls, self.control_names)
+                         y, self.spend, self.controls, self.control_names, self.group_size)
+
+    def scales(self) -> tuple[np.ndarray, np.ndarray]:
+        """Revenue scale per series (G,) and spend scale per series and channel (G, C).
+
+        Without ``group_size``: each series' own mean revenue and mean weekly spend.
+        With it (population): ``size_g`` times the pooled per-capita mean, so every
+        market's spend is read per capita and saturates at the same per-capita level.
+        """
+        if self.group_size is None:
+            ys = self.y.mean(axis=1)
+            sc = self.spend.mean(axis=1)
+        else:
+            size = np.asarray(self.group_size, dtype=float)
+            ys = size * self.y.sum() / size.sum() / self.n_weeks
+            sc = size[:, None] * self.spend.sum(axis=(0, 1))[None, :] / size.sum() / self.n_weeks
+        return ys, np.where(sc > 0, sc, 1.0)
 
 
 def calendar_controls(weeks: np.ndarray, fourier_order: int = 2, trend: str = "linear",

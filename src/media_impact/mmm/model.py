@@ -118,9 +118,7 @@ class MMM:
         G, T, C = data.spend.shape
         self.G, self.T, self.C, self.L = G, T, C, settings.l_max
         self.t_ref = t_ref or max(T - 1, 1)
-        self.y_scale = data.y.mean(axis=1)
-        sc = data.spend.mean(axis=1)
-        self.spend_scale = np.where(sc > 0, sc, 1.0)                    # (G, C)
+        self.y_scale, self.spend_scale = data.scales()                  # (G,), (G, C)
         xs = data.spend / self.spend_scale[:, None, :]
         self.xs = np.concatenate([xs, np.zeros((G, self.L, C))], axis=1)  # padded tail
         self.z_raw, self.control_names = self._controls(data.weeks, data.controls)
@@ -367,9 +365,10 @@ class MMM:
         ctrl = self.z_raw * fit.gamma[None, None, :] * self.y_scale[:, None, None]
         return {"base": base, "controls": ctrl, "media": self.contributions(fit)}
 
-    def response(self, fit: Fit, window=None) -> "ChannelResponse":
-        """Channel response to scaling its spend inside ``window`` (bool over weeks)."""
-        return ChannelResponse(self, fit, window)
+    def response(self, fit: Fit, window=None, group_mask=None) -> "ChannelResponse":
+        """Channel response to scaling its spend inside ``window`` (bool over weeks),
+        summed over the series in ``group_mask`` (default all)."""
+        return ChannelResponse(self, fit, window, group_mask)
 
     def predict(self, fit: Fit, data: PanelData) -> np.ndarray:
         """Fitted revenue (USD) on ``data`` (same series, more weeks) with this fit."""
@@ -397,32 +396,34 @@ class ChannelResponse:
     ``R_c'(1) / S_c`` where ``S_c`` is the window's spend in USD.
     """
 
-    def __init__(self, model: MMM, fit: Fit, window=None):
+    def __init__(self, model: MMM, fit: Fit, window=None, group_mask=None):
         self.model, self.fit = model, fit
         T, L = model.T, model.L
         win = np.ones(T, bool) if window is None else np.asarray(window, bool)
-        self.window = win
+        gm = np.ones(model.G, bool) if group_mask is None else np.asarray(group_mask, bool)
+        self.window, self.group_mask = win, gm
+        self.y_scale = model.y_scale[gm]
         padwin = np.concatenate([win, np.zeros(L, bool)])
         self.a_in, self.a_out, self.spend = [], [], np.zeros(model.C)
         for c in range(model.C):
-            x = model.xs[:, :, c]
+            x = model.xs[gm, :, c]
             x_in = np.where(padwin[None, :], x, 0.0)
             self.a_in.append(model.adstocked(fit.theta[c], x_in))
             self.a_out.append(model.adstocked(fit.theta[c], x - x_in))
-            self.spend[c] = model.data.spend[:, win, c].sum()
+            self.spend[c] = model.data.spend[gm][:, win, c].sum()
         self.base = [model.saturate(fit.theta[c], self.a_out[c]).sum(axis=1)
                      for c in range(model.C)]
 
     def revenue(self, c: int, m: float) -> float:
         mdl = self.model
         f = mdl.saturate(self.fit.theta[c], self.a_out[c] + m * self.a_in[c]).sum(axis=1)
-        return float(self.fit.beta[c] * (mdl.y_scale * (f - self.base[c])).sum())
+        return float(self.fit.beta[c] * (self.y_scale * (f - self.base[c])).sum())
 
     def marginal(self, c: int, m: float) -> float:
         """``dR_c/dm`` (USD of revenue per unit multiplier); divide by spend for mROI."""
         mdl = self.model
         d = mdl.saturate_derivative(self.fit.theta[c], self.a_out[c] + m * self.a_in[c])
-        return float(self.fit.beta[c] * (mdl.y_scale * (d * self.a_in[c]).sum(axis=1)).sum())
+        return float(self.fit.beta[c] * (self.y_scale * (d * self.a_in[c]).sum(axis=1)).sum())
 
     def roi(self, c: int) -> float:
         return self.revenue(c, 1.0) / self.spend[c] if self.spend[c] > 0 else np.nan
