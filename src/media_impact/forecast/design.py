@@ -1,0 +1,141 @@
+"""Direct multi-horizon design: one row per (series, origin week, horizon h).
+
+A forecast made at origin week o for target week o + h uses only what is known
+at o: the origin row's units, lags and rolling means (from the SQL mart), and
+the target row's known-future inputs (calendar, holiday flag, planned spend,
+and units of the same week a year earlier, y[o+h-52], which is history for
+h <= 52). One model is fitted across all series and all h (h is a feature),
+so each horizon is forecast directly, never by feeding forecasts back in.
+
+Scale-free target: y[o+h] / L_o with L_o = max(units_roll_mean_13[o], 1); unit
+inputs are divided by the same L_o, so series of any size share one model and
+its quantile loss weighs every series alike (as MASE does). Quantiles are
+equivariant under this positive rescaling, so q_tau(y) = L_o * q_tau(y / L_o).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+ORIGIN_UNIT_COLUMNS = ["units", "units_lag_1", "units_lag_2", "units_lag_4", "units_roll_mean_4", "units_roll_mean_52"]
+SEASON = 52
+
+
+@dataclass
+class Design:
+    """Feature matrix X (float32), scaled target y (NaN where unknown) and the row index."""
+
+    X: pd.DataFrame
+    y: np.ndarray
+    index: pd.DataFrame  # series_id, market_id, retailer_id, country_id, origin_week, week_start, horizon, level, units
+
+    def subset(self, mask: np.ndarray) -> "Design":
+        return Design(self.X.loc[mask].reset_index(drop=True), self.y[mask], self.index.loc[mask].reset_index(drop=True))
+
+
+def _shift(values: np.ndarray, series: np.ndarray, k: int) -> np.ndarray:
+    """values[i - k] within the same series (NaN across series boundaries); k may be negative."""
+    out = np.full(len(values), np.nan)
+    n = len(values)
+    if k >= 0:
+        src = np.arange(n - k)
+        dst = src + k
+    else:
+        dst = np.arange(n + k)
+        src = dst - k
+    same = series[src] == series[dst]
+    out[dst[same]] = values[src[same]]
+    return out
+
+
+def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | None = None) -> Design:
+    """Every (origin, h) pair, h = 1..horizon, whose origin has actual units.
+
+    `panel` comes from `panel.prepare_panel` (sorted by series, dense weeks),
+    extended with future rows when final forecasts are wanted.
+    """
+    codes, _ = pd.factorize(panel["series_id"], sort=False)
+    units = panel["units"].to_numpy(dtype="float64")
+    roll13 = panel["units_roll_mean_13"].to_numpy(dtype="float64") if "units_roll_mean_13" in panel else _rolling(units, codes, 13)
+    level = np.maximum(np.nan_to_num(roll13, nan=1.0), 1.0)
+    n = len(panel)
+
+    origin_feats = {"log_level": np.log(level)}
+    for col in ORIGIN_UNIT_COLUMNS:
+        if col in panel:
+            origin_feats[f"o_{col}"] = panel[col].to_numpy(dtype="float64") / level
+    # last year's level around the origin, for year-over-year growth
+    roll4 = panel["units_roll_mean_4"].to_numpy(dtype="float64") if "units_roll_mean_4" in panel else _rolling(units, codes, 4)
+    origin_feats["o_roll4_last_year"] = _shift(roll4, codes, SEASON) / level
+    origin_feats["o_roll13_last_year"] = _shift(roll13, codes, SEASON) / level
+    for col in macro_columns or []:
+        if col in panel:
+            origin_feats[f"o_{col}"] = panel[col].to_numpy(dtype="float64")
+    spend = panel["planned_spend_usd"].to_numpy(dtype="float64") if "planned_spend_usd" in panel else None
+    if spend is not None:
+        spend_ref = _rolling(np.nan_to_num(spend), codes, 13)
+        spend_ref[spend_ref <= 0] = np.nan
+    woy = panel["week_of_year"].to_numpy(dtype="float64") if "week_of_year" in panel else panel["week_start"].dt.isocalendar().week.to_numpy().astype("float64")
+    hol = panel["is_holiday_week"].to_numpy(dtype="float64") if "is_holiday_week" in panel else np.zeros(n)
+    retailer_code = pd.factorize(panel["retailer_id"], sort=True)[0].astype("float64")
+    market_code = pd.factorize(panel["market_id"], sort=True)[0].astype("float64")
+    use_market = market_code.max() < 250  # HistGradientBoosting's categorical limit
+
+    hol_last_year = _shift(hol, codes, SEASON)
+    units_back = {k: _shift(units, codes, k) for k in (SEASON - 1, SEASON, SEASON + 1)}
+    origin_ok = ~np.isnan(units)
+    blocks = []
+    for h in range(1, horizon + 1):
+        tgt = np.arange(n) + h
+        valid = origin_ok & (tgt < n)
+        valid[valid] &= codes[tgt[valid]] == codes[np.arange(n)[valid]]
+        o = np.flatnonzero(valid)
+        t = o + h
+        lvl = level[o]
+        f = {"horizon": np.full(len(o), float(h))}
+        for name, arr in origin_feats.items():
+            f[name] = arr[o]
+        f["t_week_of_year"] = woy[t]
+        f["t_is_holiday_week"] = hol[t]
+        f["t_holiday_last_year"] = hol_last_year[t]
+        for k, name in ((SEASON, "t_units_last_year"), (SEASON + 1, "t_units_last_year_m1"), (SEASON - 1, "t_units_last_year_p1")):
+            # y[t-k] is history at the origin only when t - k <= o, i.e. h <= k
+            ly = units_back[k][t] / lvl
+            if h > k:
+                ly[:] = np.nan
+            f[name] = ly
+        if spend is not None:
+            f["t_spend_ratio"] = spend[t] / spend_ref[o]
+            f["t_spend_ratio_lag1"] = spend[t - 1] / spend_ref[o]
+        f["retailer"] = retailer_code[o]
+        if use_market:
+            f["market"] = market_code[o]
+        block = pd.DataFrame(f)
+        idx = pd.DataFrame({
+            "row_origin": o, "row_target": t, "horizon": h, "level": lvl,
+        })
+        blocks.append((block, idx))
+    X = pd.concat([b for b, _ in blocks], ignore_index=True).astype("float32")
+    rows = pd.concat([i for _, i in blocks], ignore_index=True)
+    index = pd.DataFrame({
+        "series_id": panel["series_id"].to_numpy()[rows["row_origin"]],
+        "market_id": panel["market_id"].to_numpy()[rows["row_origin"]],
+        "retailer_id": panel["retailer_id"].to_numpy()[rows["row_origin"]],
+        "country_id": panel["country_id"].to_numpy()[rows["row_origin"]],
+        "origin_week": panel["week_start"].to_numpy()[rows["row_origin"]],
+        "week_start": panel["week_start"].to_numpy()[rows["row_target"]],
+        "horizon": rows["horizon"].to_numpy(),
+        "level": rows["level"].to_numpy(),
+        "units": units[rows["row_target"]],
+        "units_last_year": units_back[SEASON][rows["row_target"]],
+        "units_at_origin": units[rows["row_origin"]],
+    })
+    return Design(X, index["units"].to_numpy() / index["level"].to_numpy(), index)
+
+
+def _rolling(values: np.ndarray, codes: np.ndarray, window: int) -> np.ndarray:
+    """Trailing mean over the current and window-1 preceding rows of the same series (NaN-aware)."""
+    s = pd.Series(values)
+    return s.groupby(codes).transform(lambda x: x.rolling(window, min_periods=1).mean()).to_numpy()

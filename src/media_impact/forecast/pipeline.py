@@ -1,0 +1,308 @@
+"""The forecasting stage: backtest, model choice, final forecasts, money and health.
+
+Each function is one dbt Python model's worth of work (see python_models/forecast/);
+`run_forecasting` chains them for the benchmark and the tests.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+import numpy as np
+import pandas as pd
+
+from media_impact.forecast import health, metrics, money
+from media_impact.forecast.config import load_config
+from media_impact.forecast.design import Design, build_design
+from media_impact.forecast.models import GlobalQuantileModel, holt_winters, mase_scale, seasonal_naive
+from media_impact.forecast.panel import extend_future, last_actual_week, prepare_panel
+from media_impact.forecast.reconcile import wls_two_level
+
+GLOBAL = "global_hgb"
+SNAIVE = "seasonal_naive"
+ETS = "holt_winters_ets"
+RECONCILED = "global_hgb_reconciled"
+PRED_COLUMNS = ["level", "series_id", "country_id", "market_id", "retailer_id", "origin_week", "week_start",
+                "horizon", "model", "p10", "p50", "p90", "units", "mase_scale"]
+
+
+class Stage:
+    """A prepared panel, its direct design and the backtest origins."""
+
+    def __init__(self, features: pd.DataFrame, cfg: dict):
+        self.cfg = cfg
+        self.horizon = int(cfg["horizon"])
+        self.quantiles = [float(q) for q in cfg["quantiles"]]
+        self.panel = extend_future(prepare_panel(features), self.horizon)
+        self.last_week = last_actual_week(self.panel)
+        bt = cfg["backtest"]
+        first = self.last_week - pd.Timedelta(weeks=int(bt["weeks"]))
+        self.origins = list(pd.date_range(first, self.last_week - pd.Timedelta(weeks=1), freq=f"{int(bt['step_weeks'])*7}D"))
+        self.design = build_design(self.panel, self.horizon, cfg["global_model"].get("macro_columns"))
+        # MASE denominator fixed before the first origin, so every origin and model shares it
+        self.scale = mase_scale(self.panel, self.origins[0] if self.origins else self.last_week).clip(lower=1e-9)
+        self.scale_sq = self.scale**2
+
+    def fit_predict(self, cutoff: pd.Timestamp) -> pd.DataFrame:
+        """Forecasts from origin `cutoff` for weeks cutoff+1..cutoff+h by every model, both levels."""
+        idx = self.design.index
+        train = self.design.subset((idx["week_start"] <= cutoff).to_numpy())
+        pred_design = self.design.subset((idx["origin_week"] == cutoff).to_numpy())
+        model = GlobalQuantileModel(self.quantiles, self.cfg["global_model"]).fit(train)
+        series = [self._frame(pred_design, GLOBAL, model.predict(pred_design)),
+                  self._frame(pred_design, SNAIVE, seasonal_naive(pred_design, self.panel, cutoff, self.quantiles))]
+        country = self._country_forecasts(cutoff)
+        method = self.cfg["reconciliation"]["method"]
+        if method == "wls_scale":
+            series.append(self._reconciled(series[0], country))
+        elif method != "bottom_up":
+            raise ValueError(f"unknown reconciliation method {method!r}")
+        series = pd.concat(series, ignore_index=True)
+        return pd.concat([series, self._bottom_up(series), country], ignore_index=True)
+
+    def _frame(self, design: Design, model: str, q: np.ndarray) -> pd.DataFrame:
+        out = design.index[["series_id", "country_id", "market_id", "retailer_id", "origin_week", "week_start", "horizon", "units"]].copy()
+        out["level"] = "series"
+        out["model"] = model
+        out[["p10", "p50", "p90"]] = q
+        out["mase_scale"] = out["series_id"].map(self.scale).to_numpy()
+        return out[PRED_COLUMNS]
+
+    def _country_history(self, cutoff: pd.Timestamp) -> pd.DataFrame:
+        hist = self.panel.loc[(self.panel["week_start"] <= cutoff) & self.panel["units"].notna()]
+        return hist.groupby(["country_id", "week_start"])["units"].sum().reset_index()
+
+    def _country_forecasts(self, cutoff: pd.Timestamp) -> pd.DataFrame:
+        """statsmodels Holt-Winters on each country's total units (the national base forecast)."""
+        hist = self._country_history(cutoff)
+        actual = self._country_history(self.last_week).set_index(["country_id", "week_start"])["units"]
+        full = self._country_history(self.origins[0] if self.origins else self.last_week)
+        scale = full.groupby("country_id")["units"].apply(lambda s: (s - s.shift(52)).abs().mean())
+        frames = []
+        for country_id, h in hist.groupby("country_id"):
+            q = holt_winters(h["units"].reset_index(drop=True), self.horizon, self.quantiles)
+            weeks = cutoff + pd.to_timedelta(7 * np.arange(1, self.horizon + 1), unit="D")
+            f = pd.DataFrame({"series_id": f"country:{country_id}", "country_id": country_id, "market_id": None,
+                              "retailer_id": None, "origin_week": cutoff, "week_start": weeks,
+                              "horizon": np.arange(1, self.horizon + 1), "level": "country", "model": ETS})
+            f[["p10", "p50", "p90"]] = q
+            f["units"] = actual.reindex(pd.MultiIndex.from_arrays([f["country_id"], f["week_start"]])).to_numpy()
+            f["mase_scale"] = scale.get(country_id, np.nan)
+            frames.append(f[PRED_COLUMNS])
+        return pd.concat(frames, ignore_index=True)
+
+    def _bottom_up(self, series: pd.DataFrame) -> pd.DataFrame:
+        """Country totals of each series-level model: P50 summed; P10/P90 half-widths added in
+        quadrature (series errors taken as independent), as the coherent national forecast."""
+        s = series.assign(lo2=(series["p50"] - series["p10"]) ** 2, hi2=(series["p90"] - series["p50"]) ** 2)
+        g = s.groupby(["country_id", "model", "origin_week", "week_start", "horizon"], sort=True)
+        out = g.agg(p50=("p50", "sum"), lo2=("lo2", "sum"), hi2=("hi2", "sum"), units=("units", lambda u: u.sum(min_count=len(u)))).reset_index()
+        out["p10"] = np.clip(out["p50"] - np.sqrt(out["lo2"]), 0, None)
+        out["p90"] = out["p50"] + np.sqrt(out["hi2"])
+        out["level"] = "country"
+        out["series_id"] = "country:" + out["country_id"].astype(str)
+        out["market_id"] = None
+        out["retailer_id"] = None
+        full = self._country_history(self.origins[0] if self.origins else self.last_week)
+        scale = full.groupby("country_id")["units"].apply(lambda s: (s - s.shift(52)).abs().mean())
+        out["mase_scale"] = out["country_id"].map(scale)
+        return out[PRED_COLUMNS]
+
+    def _reconciled(self, global_fc: pd.DataFrame, country: pd.DataFrame) -> pd.DataFrame:
+        """Global series forecasts reconciled with the country ETS forecast (WLS, variances = scale^2)."""
+        out = global_fc.copy()
+        out["model"] = RECONCILED
+        var_b = out["series_id"].map(self.scale_sq).to_numpy()
+        ctry = country.set_index(["country_id", "week_start"])
+        for (country_id, week), rows in out.groupby(["country_id", "week_start"]).groups.items():
+            total = ctry.at[(country_id, week), "p50"]
+            var_t = float(np.sum(var_b[out.index.get_indexer(rows)]))
+            pos = out.index.get_indexer(rows)
+            new = wls_two_level(total, out["p50"].to_numpy()[pos], var_t, var_b[pos])
+            shift = new - out["p50"].to_numpy()[pos]
+            for col in ("p10", "p50", "p90"):
+                out.loc[rows, col] = np.clip(out.loc[rows, col].to_numpy() + shift, 0, None)
+        return out
+
+
+def backtest_predictions(features: pd.DataFrame, cfg: dict | None = None, stage: Stage | None = None) -> pd.DataFrame:
+    """Rolling-origin backtest: at each origin (every `step_weeks` over the last `weeks`
+    actual weeks) fit on weeks <= origin and forecast the next `horizon` weeks."""
+    stage = stage or Stage(features, cfg or load_config())
+    frames = [stage.fit_predict(origin) for origin in stage.origins]
+    pred = pd.concat(frames, ignore_index=True)
+    pred = pred.loc[pred["week_start"] <= stage.last_week]
+    return pred.sort_values(["level", "series_id", "model", "origin_week", "week_start"]).reset_index(drop=True)
+
+
+def backtest_metrics(pred: pd.DataFrame) -> pd.DataFrame:
+    """Per series and overall metrics by model (see `metrics`)."""
+    scale = pred.drop_duplicates("series_id").set_index("series_id")["mase_scale"]
+    return metrics.backtest_metrics(pred, scale)
+
+
+def choose_models(bt_metrics: pd.DataFrame) -> pd.DataFrame:
+    """Per series: the series-level model with the lowest backtest MASE (ties go to the
+    global model), with every candidate's MASE side by side."""
+    m = bt_metrics.loc[(bt_metrics["level"] == "series") & (bt_metrics["series_id"] != "__overall__")]
+    wide = m.pivot(index="series_id", columns="model", values="mase")
+    order = [GLOBAL] + sorted(c for c in wide.columns if c != GLOBAL)
+    wide = wide[order]
+    chosen = wide.idxmin(axis=1, skipna=True)
+    out = pd.DataFrame({"series_id": wide.index, "chosen_model": chosen.to_numpy(),
+                        "chosen_mase": wide.min(axis=1).to_numpy()})
+    for col in order:
+        out[f"mase_{col}"] = wide[col].to_numpy()
+    keys = out["series_id"].str.split("|", n=1, expand=True)
+    out.insert(1, "market_id", keys[0])
+    out.insert(2, "retailer_id", keys[1])
+    out["selection_rule"] = "lowest backtest MASE"
+    return out
+
+
+def series_cost_table(panel_or_features: pd.DataFrame, series_costs: pd.DataFrame | None, cfg: dict) -> pd.DataFrame:
+    """market_id, retailer_id, unit_margin_usd, unit_holding_cost_usd, critical_fractile for every series."""
+    keys = panel_or_features[["market_id", "retailer_id"]].drop_duplicates()
+    if series_costs is not None and len(series_costs):
+        keys = keys.merge(series_costs[["market_id", "retailer_id", "unit_margin_usd", "unit_holding_cost_usd"]],
+                          on=["market_id", "retailer_id"], how="left")
+    else:
+        keys = keys.assign(unit_margin_usd=np.nan, unit_holding_cost_usd=np.nan)
+    m = cfg["money"]
+    keys["unit_margin_usd"] = keys["unit_margin_usd"].astype(float).fillna(float(m["default_unit_margin_usd"]))
+    keys["unit_holding_cost_usd"] = keys["unit_holding_cost_usd"].astype(float).fillna(float(m["default_unit_holding_cost_usd"]))
+    keys["critical_fractile"] = money.critical_fractile(keys["unit_margin_usd"], keys["unit_holding_cost_usd"])
+    keys["series_id"] = keys["market_id"].astype(str) + "|" + keys["retailer_id"].astype(str)
+    return keys.reset_index(drop=True)
+
+
+def add_stocking(frame: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """Adds unit costs, critical_fractile and stocking_units = q(tau) from P10/P50/P90."""
+    out = frame.merge(costs[["series_id", "unit_margin_usd", "unit_holding_cost_usd", "critical_fractile"]], on="series_id", how="left")
+    out["stocking_units"] = money.quantile_at(out["critical_fractile"], out["p10"], out["p50"], out["p90"])
+    return out
+
+
+def backtest_cost(pred: pd.DataFrame, choice: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """Dollar cost of error of the chosen model per series and overall: stocking the P50
+    versus stocking the critical-fractile quantile, and the saving."""
+    s = pred.loc[pred["level"] == "series"].merge(choice[["series_id", "chosen_model"]], on="series_id")
+    s = add_stocking(s.loc[s["model"] == s["chosen_model"]], costs)
+    s["cost_median_usd"] = money.newsvendor_cost(s["p50"], s["units"], s["unit_margin_usd"], s["unit_holding_cost_usd"])
+    s["cost_quantile_policy_usd"] = money.newsvendor_cost(s["stocking_units"], s["units"], s["unit_margin_usd"], s["unit_holding_cost_usd"])
+    g = s.groupby(["series_id", "market_id", "retailer_id"], sort=True)
+    out = g.agg(model=("model", "first"), critical_fractile=("critical_fractile", "first"),
+                unit_margin_usd=("unit_margin_usd", "first"), unit_holding_cost_usd=("unit_holding_cost_usd", "first"),
+                n_forecasts=("units", "size"), units_actual=("units", "sum"),
+                cost_median_usd=("cost_median_usd", "sum"), cost_quantile_policy_usd=("cost_quantile_policy_usd", "sum")).reset_index()
+    total = pd.DataFrame([{"series_id": "__overall__", "market_id": None, "retailer_id": None, "model": "chosen",
+                           "critical_fractile": np.nan, "unit_margin_usd": np.nan, "unit_holding_cost_usd": np.nan,
+                           "n_forecasts": int(out["n_forecasts"].sum()), "units_actual": out["units_actual"].sum(),
+                           "cost_median_usd": out["cost_median_usd"].sum(),
+                           "cost_quantile_policy_usd": out["cost_quantile_policy_usd"].sum()}])
+    out = pd.concat([out, total], ignore_index=True)
+    out["saving_usd"] = out["cost_median_usd"] - out["cost_quantile_policy_usd"]
+    out["saving_pct"] = out["saving_usd"] / out["cost_median_usd"]
+    return out
+
+
+def forecast_future(features: pd.DataFrame, choice: pd.DataFrame | None, costs: pd.DataFrame | None,
+                    cfg: dict | None = None, stage: Stage | None = None) -> pd.DataFrame:
+    """Forecasts from the last actual week for `horizon` weeks: every series by its chosen
+    model (global model where no choice is recorded), with stocking quantities."""
+    stage = stage or Stage(features, cfg or load_config())
+    allf = stage.fit_predict(stage.last_week)
+    series = allf.loc[allf["level"] == "series"]
+    chosen = (choice.set_index("series_id")["chosen_model"] if choice is not None else pd.Series(dtype=object))
+    pick = series["series_id"].map(chosen).fillna(GLOBAL)
+    out = series.loc[series["model"].to_numpy() == pick.to_numpy()].drop(columns=["units", "level", "mase_scale"])
+    costs = costs if costs is not None else series_cost_table(stage.panel, None, stage.cfg)
+    out = add_stocking(out, costs)
+    out = out.rename(columns={"origin_week": "forecast_origin_week"})
+    return out.sort_values(["market_id", "retailer_id", "week_start"]).reset_index(drop=True)
+
+
+def national_forecast(forecast: pd.DataFrame) -> pd.DataFrame:
+    """Country totals of the series forecasts (coherent by construction): P50 and stocking summed;
+    P10/P90 half-widths added in quadrature."""
+    f = forecast.assign(lo2=(forecast["p50"] - forecast["p10"]) ** 2, hi2=(forecast["p90"] - forecast["p50"]) ** 2)
+    g = f.groupby(["country_id", "forecast_origin_week", "week_start", "horizon"], sort=True)
+    out = g.agg(p50=("p50", "sum"), lo2=("lo2", "sum"), hi2=("hi2", "sum"), stocking_units=("stocking_units", "sum"),
+                n_series=("series_id", "nunique")).reset_index()
+    out["p10"] = np.clip(out["p50"] - np.sqrt(out["lo2"]), 0, None)
+    out["p90"] = out["p50"] + np.sqrt(out["hi2"])
+    return out[["country_id", "forecast_origin_week", "week_start", "horizon", "n_series", "p10", "p50", "p90", "stocking_units"]]
+
+
+def feature_drift(features: pd.DataFrame, cfg: dict | None = None) -> pd.DataFrame:
+    cfg = cfg or load_config()
+    panel = prepare_panel(features)
+    h = cfg["health"]
+    return health.feature_drift(panel, last_actual_week(panel), int(h["drift_window_weeks"]), int(h["psi_bins"]), float(h["psi_warn"]))
+
+
+def accuracy_over_time(pred: pd.DataFrame, cfg: dict | None = None) -> pd.DataFrame:
+    cfg = cfg or load_config()
+    scale = pred.drop_duplicates("series_id").set_index("series_id")["mase_scale"]
+    return health.accuracy_over_time(pred, scale, float(cfg["health"]["accuracy_drop_ratio_warn"]))
+
+
+def run_record(features: pd.DataFrame, bt_metrics: pd.DataFrame, choice: pd.DataFrame, cost: pd.DataFrame,
+               drift: pd.DataFrame, accuracy: pd.DataFrame, forecast: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """One registry row for this forecast run; run_id hashes the inputs' shape, last week and config."""
+    overall = bt_metrics.loc[(bt_metrics["series_id"] == "__overall__") & (bt_metrics["level"] == "series")].set_index("model")
+    total_cost = cost.loc[cost["series_id"] == "__overall__"].iloc[0]
+    last_week = pd.Timestamp(forecast["forecast_origin_week"].max())
+    fingerprint = json.dumps({"cfg": cfg, "rows": int(len(features)), "last_week": str(last_week),
+                              "units_sum": float(pd.to_numeric(features["units"], errors="coerce").sum())}, sort_keys=True, default=str)
+    latest = accuracy.loc[accuracy["model"] == GLOBAL].sort_values("origin_week").tail(1)
+    row = {
+        "run_id": hashlib.sha256(fingerprint.encode()).hexdigest()[:16],
+        "run_at": pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s"),
+        "forecast_origin_week": last_week,
+        "horizon_weeks": int(cfg["horizon"]),
+        "n_series": int(forecast["series_id"].nunique()),
+        "n_forecast_rows": int(len(forecast)),
+        "n_backtest_origins": int(accuracy["origin_week"].nunique()),
+        "models_chosen": json.dumps(choice["chosen_model"].value_counts().sort_index().to_dict()),
+        "mase_global_hgb": float(overall.at[GLOBAL, "mase"]),
+        "mase_seasonal_naive": float(overall.at[SNAIVE, "mase"]),
+        "mase_improvement_vs_seasonal_naive": float(1 - overall.at[GLOBAL, "mase"] / overall.at[SNAIVE, "mase"]),
+        "coverage_80_global_hgb": float(overall.at[GLOBAL, "coverage_80"]),
+        "wape_global_hgb": float(overall.at[GLOBAL, "wape"]),
+        "cost_median_usd": float(total_cost["cost_median_usd"]),
+        "cost_quantile_policy_usd": float(total_cost["cost_quantile_policy_usd"]),
+        "saving_usd": float(total_cost["saving_usd"]),
+        "n_features_drifted": int(drift["is_drifted"].sum()) if len(drift) else 0,
+        "is_latest_accuracy_drop": bool(latest["is_accuracy_drop"].iloc[0]) if len(latest) else False,
+        "config_json": json.dumps(cfg, sort_keys=True),
+    }
+    return pd.DataFrame([row])
+
+
+def run_forecasting(features: pd.DataFrame, series_costs: pd.DataFrame | None = None, cfg: dict | None = None) -> dict:
+    """The whole stage in one call: every output table plus `timings_s`."""
+    cfg = cfg or load_config()
+    timings = {}
+    t0 = time.perf_counter()
+    stage = Stage(features, cfg)
+    timings["prepare"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    pred = backtest_predictions(features, cfg, stage)
+    timings["backtest"] = time.perf_counter() - t
+    bt_metrics = backtest_metrics(pred)
+    choice = choose_models(bt_metrics)
+    costs = series_cost_table(stage.panel, series_costs, cfg)
+    cost = backtest_cost(pred, choice, costs)
+    t = time.perf_counter()
+    forecast = forecast_future(features, choice, costs, cfg, stage)
+    timings["forecast"] = time.perf_counter() - t
+    national = national_forecast(forecast)
+    drift = feature_drift(features, cfg)
+    accuracy = accuracy_over_time(pred, cfg)
+    runs = run_record(features, bt_metrics, choice, cost, drift, accuracy, forecast, cfg)
+    timings["total"] = time.perf_counter() - t0
+    return {"backtest_predictions": pred, "backtest_metrics": bt_metrics, "model_choice": choice,
+            "backtest_cost": cost, "forecast": forecast, "national": national, "feature_drift": drift,
+            "accuracy_over_time": accuracy, "runs": runs, "timings_s": timings}
