@@ -1,5 +1,6 @@
 {#- Completeness: every period between the first and the last date present
-    (optionally per group) has at least one row. datepart 'day' or 'week'.
+    (optionally per group) has at least one row. datepart 'day', 'week' (any
+    weekday: consecutive dates 7 days apart) or 'month'. Timestamps count by day.
     Returns one row per gap: the last date before it, the next date, and the
     number of periods missing. -#}
 {% test no_date_gaps(model, column_name, datepart='day', group_by_columns=[], parse_as=none, date_format=none) %}
@@ -7,7 +8,7 @@
 with dates as (
     select distinct
         {% for g in group_by_columns %}{{ g }}, {% endfor %}
-        {{ media_impact.parsed_value(column_name, parse_as, date_format) }} as period_date
+        cast({{ media_impact.parsed_value(column_name, parse_as, date_format) }} as date) as period_date
     from {{ model }}
 ),
 
@@ -28,8 +29,12 @@ gaps as (
         {% for g in group_by_columns %}{{ g }}, {% endfor %}
         previous_date,
         period_date as next_date,
-        {{ dbt.datediff('previous_date', 'period_date', 'day') }}
-            / {{ 7 if datepart == 'week' else 1 }} - 1 as periods_missing
+        {%- if datepart == 'month' %}
+        {{ dbt.datediff('previous_date', 'period_date', 'month') }} - 1 as periods_missing
+        {%- else %}
+        {{ dbt.datediff('previous_date', 'period_date', 'day') }} / {{ 7 if datepart == 'week' else 1 }} - 1
+            as periods_missing
+        {%- endif %}
     from ordered
     where previous_date is not null
 )
