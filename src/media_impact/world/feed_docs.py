@@ -187,7 +187,7 @@ FEED_DOCS: dict[str, tuple[str, dict[str, str], list[str]]] = {
             "experiment_id": "Experiment id.",
             "market": "Market name as the vendor writes it (see ref_market_id_map, feed_source 'experiments').",
             "channel": "Channel name as the vendor writes it (clean-room names, see ref_channel_id_map).",
-            "group": "test or control.",
+            "group": "test or control (a reserved word, so this feed loads with quoted column names).",
             "pre_period_start": "First day of the pre-period, ISO date.",
             "pre_period_end": "Last day of the pre-period, ISO date.",
             "test_period_start": "First day of the test, ISO date.",
