@@ -109,6 +109,16 @@ def _short(name: str) -> str:
     return name.split(".")[-1]
 
 
+def unquote(column: str | None) -> str | None:
+    """Column name as in the CSV header ('"Campaign ID"' -> 'Campaign ID')."""
+    return column.strip().strip('"') if column else column
+
+
+# code columns whose reference is a channel or product map are corrupted first:
+# an unknown channel or product code is the case the contract names
+_PREFERRED_CODE_REFS = ("ref_channel_id_map", "ref_product_id_map", "ref_channels", "ref_products")
+
+
 def feed_contracts(seed_dirs: list[Path] | None = None) -> dict[str, FeedContract]:
     """Contracts of the raw feeds, read from the property YAML files in seeds/raw."""
     seed_dirs = seed_dirs or [REPO_ROOT / "seeds" / "raw"]
@@ -128,9 +138,9 @@ def _read_tests(contract: FeedContract, tests: list, column: str | None) -> None
     for entry in tests:
         name, args = _test_name_and_args(entry)
         name = _short(name)
-        col = args.get("column_name", column)
+        col = unquote(args.get("column_name", column))
         if name == "unique_combination_of_columns":
-            contract.key_columns = list(args["combination_of_columns"])
+            contract.key_columns = [unquote(c) for c in args["combination_of_columns"]]
         elif name == "unique" and col:
             contract.key_columns = contract.key_columns or [col]
         elif name == "not_null" and col:
@@ -140,7 +150,10 @@ def _read_tests(contract: FeedContract, tests: list, column: str | None) -> None
         elif name == "not_negative" and col:
             contract.non_negative_columns.append(col)
         elif name in ("known_code", "relationships", "accepted_values") and col:
-            contract.code_columns.append(col)
+            if any(ref in str(args.get("to", "")) for ref in _PREFERRED_CODE_REFS):
+                contract.code_columns.insert(0, col)
+            else:
+                contract.code_columns.append(col)
         elif name == "no_date_gaps" and col:
             contract.gap_date = (col, args.get("date_format"), args.get("datepart", "day"))
         elif name == "not_in_future" and col:
