@@ -79,23 +79,24 @@ def generate_journeys(n_users: int, seed: int, spec: dict | None = None) -> Jour
     t_start = params["start"].to_numpy(float)[ch_of]
     t_end = params["end"].to_numpy(float)[ch_of]
     offset_s = (js["journey_days"] * 86400 * (t_start + (t_end - t_start) * rng.random(len(pair)))).astype(np.int64)
-    touched_at = start[user_of] + offset_s.astype("timedelta64[s]")
-    order = np.lexsort((ch_of, touched_at, user_of))
-    user_of, ch_of, touched_at = user_of[order], ch_of[order], touched_at[order]
+    # one int64 sort key (user, offset in the journey, channel) orders each user's path in time
+    order = np.argsort((user_of.astype(np.int64) << 27) | (offset_s << 4) | ch_of, kind="stable")
+    user_of, ch_of = user_of[order], ch_of[order]
+    touched_at = start[user_of] + offset_s[order].astype("timedelta64[s]")
 
     conv_users = np.flatnonzero(converted)
     conv_offset = (js["journey_days"] * 86400 + rng.integers(0, 2 * 86400, len(conv_users))).astype("timedelta64[s]")
     converted_at = start[conv_users] + conv_offset
 
-    hashes = rng.integers(0, np.iinfo(np.int64).max, n_users, dtype=np.int64)
-    user_hash = pd.Series(hashes).map("{:016x}".format).to_numpy(object)
+    user_hash = _hex_hashes(rng.integers(0, np.iinfo(np.int64).max, n_users, dtype=np.int64))
 
+    # categoricals: 10M touch rows share n_users strings instead of holding 10M objects
     touchpoints = pd.DataFrame(
         {
             "event_id": np.arange(1, len(user_of) + 1, dtype=np.int64),
-            "user_id_hash": user_hash[user_of],
+            "user_id_hash": pd.Categorical.from_codes(user_of, categories=user_hash),
             "event_ts": touched_at,
-            "channel_id": np.asarray(channel_ids, dtype=object)[ch_of],
+            "channel_id": pd.Categorical.from_codes(ch_of, categories=channel_ids),
         }
     )
     conversions = pd.DataFrame(
@@ -135,6 +136,13 @@ def generate_journeys(n_users: int, seed: int, spec: dict | None = None) -> Jour
     credit["n_users"] = n_users
     credit["n_conversions"] = len(conv_users)
     return Journeys(touchpoints, conversions, credit)
+
+
+def _hex_hashes(values: np.ndarray) -> np.ndarray:
+    """16-hex-character strings of int64 values, vectorised through a byte lookup table."""
+    lut = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2")
+    as_bytes = values.astype(">u8").view(np.uint8).reshape(-1, 8)
+    return np.ascontiguousarray(lut[as_bytes]).view("S16").ravel().astype("U16").astype(object)
 
 
 def _last_touch_channel(user_of: np.ndarray, ch_of: np.ndarray, n_users: int) -> np.ndarray:
