@@ -27,6 +27,7 @@ the uncalibrated fit) enters the least squares as one extra row.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -336,9 +337,12 @@ class MMM:
                 init="sobol", updating="immediate", workers=1)
             return self.finish(self.unpack(res.x), res.fun)
         from scipy.stats import qmc
-        pts = qmc.Sobol(len(bnds), scramble=True, seed=self.s.seed).random(self.s.n_starts)
+        with warnings.catch_warnings():  # n_starts need not be a power of two
+            warnings.simplefilter("ignore", UserWarning)
+            pts = qmc.Sobol(len(bnds), scramble=True, seed=self.s.seed).random(self.s.n_starts)
         cand = [lo + (hi - lo) * 0.5] + [lo + (hi - lo) * p for p in pts]
-        cand = [np.clip(np.ravel(s0), lo, hi) for s0 in (starts or [])] + cand
+        cand = [np.clip(np.ravel(s0), lo, hi) for s0 in (starts or [])
+                if np.size(s0) == len(bnds)] + cand
         best = None
         for x0 in cand:
             res = minimize(self.objective_and_grad, x0, jac=True, method="L-BFGS-B",

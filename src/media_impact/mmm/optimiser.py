@@ -31,15 +31,17 @@ def allocate(resp: ChannelResponse, total_budget: float, lower, upper, n_starts:
         status = None
     scale = max(sum(resp.revenue(c, 1.0) for c in idx), 1.0)
 
-    def f(s):
-        return -sum(resp.revenue(c, s[i] / S[c]) for i, c in enumerate(idx)) / scale
+    B = float(total_budget)
 
-    def g(s):
-        return -np.array([resp.marginal(c, s[i] / S[c]) / S[c] for i, c in enumerate(idx)]) / scale
+    # variables are budget shares u_c = s_c / B, so the problem is well scaled
+    def f(u):
+        return -sum(resp.revenue(c, u[i] * B / S[c]) for i, c in enumerate(idx)) / scale
 
-    cons = [{"type": "eq", "fun": lambda s: (s.sum() - total_budget) / total_budget,
-             "jac": lambda s: np.ones_like(s) / total_budget}]
-    bnds = list(zip(lo[idx], hi[idx]))
+    def g(u):
+        return -np.array([resp.marginal(c, u[i] * B / S[c]) * B / S[c] for i, c in enumerate(idx)]) / scale
+
+    cons = [{"type": "eq", "fun": lambda u: u.sum() - 1.0, "jac": lambda u: np.ones_like(u)}]
+    bnds = list(zip(lo[idx] / B, hi[idx] / B))
     rng = np.random.default_rng(seed)
     starts = [_feasible(S[idx] * total_budget / S[idx].sum(), lo[idx], hi[idx], total_budget)]
     for _ in range(n_starts):
@@ -47,9 +49,10 @@ def allocate(resp: ChannelResponse, total_budget: float, lower, upper, n_starts:
                                 lo[idx], hi[idx], total_budget))
     best = None
     for x0 in starts:
-        r = minimize(f, x0, jac=g, method="SLSQP", bounds=bnds, constraints=cons,
-                     options={"ftol": 1e-13, "maxiter": 500})
-        feas = abs(r.x.sum() - total_budget) <= 1e-6 * total_budget
+        r = minimize(f, x0 / B, jac=g, method="SLSQP", bounds=bnds, constraints=cons,
+                     options={"ftol": 1e-15, "maxiter": 1000})
+        r.x = r.x * B
+        feas = abs(r.x.sum() - B) <= 1e-6 * B
         if feas and (best is None or r.fun < best.fun):
             best = r
     spend = np.zeros_like(S)

@@ -136,6 +136,7 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
             _collect(tables, ident, res, exps, boot, cfg, secs, is_pref, window, plan, amount, realloc)
     out = {}
     for t, parts in tables.items():
+        parts = [p for p in parts if len(p)]
         out[t] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return out
 
@@ -161,12 +162,13 @@ def _collect(tables, ident, res: ModelResult, exps, boot, cfg, secs, is_pref, wi
         w = m.weights(fit.theta[c])
         scale = float(m.spend_scale[:, c].sum())
         rows.append({**ident, "channel_id": ch, "adstock": s.adstock, "saturation": s.saturation,
-                     "l_max": s.l_max, "alpha": ad.get("alpha"), "weibull_shape": ad.get("shape"),
-                     "weibull_scale": ad.get("scale"), "half_sat": sat.get("half_sat"),
-                     "slope": sat.get("slope"), "lam": sat.get("lam"),
+                     "l_max": s.l_max, "alpha": ad.get("alpha", np.nan),
+                     "weibull_shape": ad.get("shape", np.nan), "weibull_scale": ad.get("scale", np.nan),
+                     "half_sat": sat.get("half_sat", np.nan), "slope": sat.get("slope", np.nan),
+                     "lam": sat.get("lam", np.nan),
                      "mean_lag_weeks": float((np.arange(len(w)) * w).sum() / w.sum()),
                      "coefficient": float(fit.beta[c]), "spend_scale_usd_per_week": scale,
-                     "half_sat_usd_per_week": sat["half_sat"] * scale if "half_sat" in sat else None})
+                     "half_sat_usd_per_week": sat["half_sat"] * scale if "half_sat" in sat else np.nan})
     tables["channel_parameters"].append(pd.DataFrame(rows))
     # decomposition (summed over the country's series)
     dec = m.decomposition(fit)
