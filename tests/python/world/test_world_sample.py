@@ -152,6 +152,6 @@ def test_generate_journeys_is_deterministic_and_ordered():
     pd.testing.assert_frame_equal(a.touchpoints, b.touchpoints)
     tp = a.touchpoints
     # conversions come after every touch of the same user
-    last_touch = tp.groupby("user_id_hash").event_ts.max()
+    last_touch = tp.groupby("user_id_hash", observed=True).event_ts.max()
     conv = a.conversions.set_index("user_id_hash").conversion_ts
     assert (conv > last_touch.reindex(conv.index).fillna(pd.Timestamp.min)).all()
