@@ -142,6 +142,9 @@ class MMM:
         self.qm = self.q[: self.N]
         y_aug = np.concatenate([self.yd, np.zeros(K)])
         self.yr = y_aug - self.q @ (self.qm.T @ self.yd)
+        # the search minimises SSR / N / obj_scale so the objective is O(1) and the
+        # optimiser's relative tolerances mean what they say
+        self.obj_scale = max(float(np.mean(self.yd ** 2)), 1e-300)
         self.param_names = settings.param_names()
         self.P = len(self.param_names)
         self.experiments = list(experiments or [])
@@ -253,7 +256,7 @@ class MMM:
     def objective(self, vec) -> float:
         self.n_evals += 1
         _, ssr, _ = self.solve(self.unpack(vec))
-        return ssr / self.N
+        return ssr / self.N / self.obj_scale
 
     def feature_channel(self, theta_c, x) -> np.ndarray:
         return self.saturate(theta_c, self.adstocked(theta_c, x))
@@ -299,7 +302,7 @@ class MMM:
                         dv = w * (self.experiment_gain(th2, k) - self.experiment_gain(theta, k)) / h / e.se_usd
                         g += -2.0 * beta[c] * r[self.N + self.K + self.C + k] * dv
                 grad[c, p] = g
-        return ssr / self.N, grad.ravel() / self.N
+        return ssr / self.N / self.obj_scale, grad.ravel() / self.N / self.obj_scale
 
     def finish(self, theta, objective=None) -> Fit:
         """Coefficients, intercepts and fitted revenue for the given parameters."""
@@ -316,7 +319,7 @@ class MMM:
         intercept = (self.ys - zpart - mpart).mean(axis=1)
         fitted = (intercept[:, None] + zpart + mpart) * self.y_scale[:, None]
         return Fit(theta=theta, beta=beta, gamma=gamma, intercept=intercept, fitted=fitted,
-                   objective=ssr / self.N if objective is None else objective,
+                   objective=ssr / self.N / self.obj_scale if objective is None else objective,
                    n_evals=self.n_evals)
 
     # ----- search -------------------------------------------------------------
@@ -346,7 +349,8 @@ class MMM:
         best = None
         for x0 in cand:
             res = minimize(self.objective_and_grad, x0, jac=True, method="L-BFGS-B",
-                           bounds=bnds, options={"maxiter": self.s.maxiter, "ftol": self.s.tol * 1e-3})
+                           bounds=bnds, options={"maxiter": self.s.maxiter, "ftol": self.s.tol * 1e-4,
+                                    "gtol": 1e-9})
             if best is None or res.fun < best.fun - 1e-15:
                 best = res
         return self.finish(self.unpack(best.x), best.fun)
@@ -354,7 +358,7 @@ class MMM:
     def refine(self, theta0, maxiter: int = 30) -> Fit:
         """Local refit from ``theta0`` (L-BFGS-B), used by the bootstrap and CV folds."""
         res = minimize(self.objective_and_grad, np.ravel(theta0), jac=True, method="L-BFGS-B",
-                       bounds=self.bounds(), options={"maxiter": maxiter, "ftol": self.s.tol * 1e-3})
+                       bounds=self.bounds(), options={"maxiter": maxiter, "ftol": self.s.tol * 1e-4, "gtol": 1e-9})
         return self.finish(self.unpack(res.x), res.fun)
 
     # ----- outputs ------------------------------------------------------------
