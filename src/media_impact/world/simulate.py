@@ -220,7 +220,8 @@ def build_world(scale: int = 1, seed: int = 20261122, spec: dict | None = None) 
                 mult[j] = np.exp(mrng.normal(0.0, media["market_multiplier_sigma"]))
                 local[:, j] = ar1_lognormal(mrng, n_weeks, media["market_ar_rho"], media["market_ar_sigma"])[:, 0]
                 local[:, j] *= mrng.random(n_weeks) >= media["market_dark_week_prob"]
-            seasonal = 1.0 + (0.2 * q4 if ch.channel_group in ("retail_media", "search") else 0.0)
+            # search follows Q4 demand (the realistic correlation with seasonality); others do not
+            seasonal = 1.0 + (0.2 * q4 if ch.channel_group == "search" else 0.0)
             raw = pop[idx][None, :] * mult[None, :] * local * (national * seasonal)[:, None]
             budget = ch.annual_budget_usd * n_weeks / 52.0 * pop_factor[country_id]
             if country_id != "us":

@@ -155,3 +155,12 @@ def test_generate_journeys_is_deterministic_and_ordered():
     last_touch = tp.groupby("user_id_hash", observed=True).event_ts.max()
     conv = a.conversions.set_index("user_id_hash").conversion_ts
     assert (conv > last_touch.reindex(conv.index).fillna(pd.Timestamp.min)).all()
+
+
+def test_sources_declare_every_raw_feed():
+    """raw_mode: source needs a source table for every raw seed the generator writes."""
+    import yaml
+
+    sources = yaml.safe_load((COMMITTED_SEEDS.parent / "models" / "staging" / "_sources.yml").read_text())
+    tables = {t["name"] for s in sources["sources"] if s["name"] == "raw" for t in s["tables"]}
+    assert tables == {p.stem for p in (COMMITTED_SEEDS / "raw").glob("*.csv")}
