@@ -195,12 +195,26 @@ def _locate(node, manifest) -> tuple[str | None, str | None]:
     return feed, model_name
 
 
-def fetch_examples(compiled_sql: str, manifest, project_args: list[str], limit: int = 3) -> list[dict[str, Any]]:
-    """Offending rows of a failed test: its compiled SQL re-run with a limit."""
+def _examples_via_adapter(compiled_sql: str, manifest, limit: int) -> list[dict[str, Any]] | None:
+    """Run the failed test's SQL on the adapter the build just used (no new dbt invocation)."""
+    try:
+        from dbt.adapters.factory import FACTORY
+
+        adapter = FACTORY.lookup_adapter(manifest.metadata.adapter_type)
+    except Exception:
+        return None
+    sql = f"select * from (\n{compiled_sql}\n) as offending_rows limit {int(limit)}"
+    try:
+        with adapter.connection_named("contract_examples"):
+            _, table = adapter.execute(sql, fetch=True)
+    except Exception:
+        return None
+    return [{name: _plain(value) for name, value in zip(table.column_names, row)} for row in table.rows]
+
+
+def _examples_via_show(compiled_sql: str, manifest, project_args: list[str], limit: int) -> list[dict[str, Any]]:
     from dbt.cli.main import dbtRunner
 
-    if not compiled_sql:
-        return []
     res = dbtRunner(manifest=manifest).invoke(
         ["show", "--inline", compiled_sql, "--limit", str(limit), "--quiet", "--log-level", "none", *project_args]
     )
@@ -213,6 +227,21 @@ def fetch_examples(compiled_sql: str, manifest, project_args: list[str], limit: 
             continue
         for row in table.rows:
             rows.append({name: _plain(value) for name, value in zip(table.column_names, row)})
+    return rows
+
+
+def fetch_examples(compiled_sql: str, manifest, project_args: list[str], limit: int = 3) -> list[dict[str, Any]]:
+    """Offending rows of a failed test: its compiled SQL re-run with a limit.
+
+    Every generic test of this project selects the offending rows, so the test's
+    own SQL is the query. Runs on the adapter the build used; falls back to
+    `dbt show --inline` when that adapter is no longer available.
+    """
+    if not compiled_sql:
+        return []
+    rows = _examples_via_adapter(compiled_sql, manifest, limit)
+    if rows is None:
+        rows = _examples_via_show(compiled_sql, manifest, project_args, limit)
     return rows[:limit]
 
 
@@ -231,6 +260,22 @@ def _plain(value: Any) -> Any:
     except (TypeError, ValueError):
         pass
     return value
+
+
+def release_warehouse() -> None:
+    """Close the DuckDB file an in-process dbt run keeps open (dbt-duckdb caches its
+    connection in a class attribute), so the file can be copied or reopened."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter: nothing is held open
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        if env is not None:
+            try:
+                env.close()
+            finally:
+                DuckDBConnectionManager._ENV = None
 
 
 def run_build(
@@ -258,6 +303,7 @@ def run_build(
     node_results: list[dict[str, Any]] = []
     if res.result is None or not hasattr(res.result, "results"):
         errors.append(f"dbt build did not run: {res.exception}")
+        release_warehouse()
         return BuildOutcome(False, failures, errors, node_results, time.perf_counter() - started)
 
     for result in res.result.results:
@@ -292,6 +338,7 @@ def run_build(
             failure.examples = fetch_examples(
                 getattr(failure, "compiled_sql", None), manifest, project_args, example_limit
             )
+    release_warehouse()
     success = bool(res.success) and not failures and not errors
     return BuildOutcome(success, failures, errors, node_results, time.perf_counter() - started)
 

@@ -1,0 +1,59 @@
+"""After bad input was refused, the next clean build succeeds and rebuilds the same marts."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from media_impact.pipeline import badinput
+
+from .conftest import DB_NAME, marts_fingerprint
+
+CONTRACTS = badinput.feed_contracts()
+# one feed per downstream path: ad delivery, retailer POS, macro, clean room
+FULL_REBUILD_FEEDS = ["raw_meta__ads_insights", "raw_amazon__vendor_sales", "raw_macro__indicators"]
+
+
+@pytest.mark.parametrize("feed", sorted(CONTRACTS))
+def test_clean_feed_passes_its_contract_again(contract_workspace, tmp_path, feed):
+    ws = contract_workspace
+    db = tmp_path / DB_NAME
+    shutil.copy(ws.good_db, db)
+    csv = ws.project / "seeds" / "raw" / f"{feed}.csv"
+    original = csv.read_bytes()
+    kind = CONTRACTS[feed].applicable_kinds()[0]
+    bad, _ = badinput.corrupt(badinput.read_feed(csv), CONTRACTS[feed], kind)
+    badinput.write_feed(bad, csv)
+    try:
+        assert not ws.build(db, ["--select", feed]).success
+    finally:
+        csv.write_bytes(original)
+    selector = f"{feed}+" if feed in FULL_REBUILD_FEEDS else feed
+    outcome = ws.build(db, ["--select", selector])
+    assert outcome.success, outcome.report()
+    assert marts_fingerprint(db) == ws.fingerprint
+
+
+def test_wrapper_cli_prints_feed_column_and_rows(contract_workspace, tmp_path, capsys):
+    """`python -m media_impact.pipeline build` exits non-zero with the one-line report."""
+    from media_impact.pipeline.build import main
+
+    from .conftest import SQL_LAYER, dbt_env
+
+    ws = contract_workspace
+    feed = "raw_meta__ads_insights"
+    db = tmp_path / DB_NAME
+    shutil.copy(ws.good_db, db)
+    csv = ws.project / "seeds" / "raw" / f"{feed}.csv"
+    original = csv.read_bytes()
+    bad, column = badinput.corrupt(badinput.read_feed(csv), CONTRACTS[feed], "negative_spend")
+    badinput.write_feed(bad, csv)
+    try:
+        with dbt_env(db, ws.root):
+            code = main(["build", "--select", feed, "--project-dir", str(ws.project),
+                         "--profiles-dir", str(ws.project / "profiles"), "--quiet", *SQL_LAYER])
+    finally:
+        csv.write_bytes(original)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"feed {feed}, column {column}, check not_negative (negative value): 1 row, e.g. {{{column}='-" in err
