@@ -25,9 +25,9 @@ final as (
         path,
         max(path_length) as path_length,
         count(*) as journeys,
-        sum(conversions) as conversions,
+        {{ dbt.cast("sum(conversions)", dbt.type_bigint()) }} as conversions,
         cast(sum(conversion_value_usd) as {{ type_double() }}) as conversion_value_usd,
-        count(*) - sum(conversions) as null_count
+        {{ dbt.cast("count(*) - sum(conversions)", dbt.type_bigint()) }} as null_count
     from journeys
     group by path
 
