@@ -155,7 +155,8 @@ def _profile(fetchone, relation: str, cols, dialect: str) -> dict:
             exprs.append(f"count(distinct {q})")
             kinds.append(f"{name}:distinct")
     row = fetchone(f"select {', '.join(exprs)} from {relation}")
-    return {"types": {n: d for n, d in cols}, **dict(zip(kinds, row))}
+    # unquoted identifiers fold to lower case on PostgreSQL (camelCase raw columns): compare folded
+    return {"types": {n.lower(): d for n, d in cols}, **{k.lower(): v for k, v in zip(kinds, row)}}
 
 
 def _same(a, b) -> bool:
