@@ -1,7 +1,8 @@
 {#- Grain: experiment_id, market_id, week_start. Weekly retail POS revenue and
-    units of every market in a geo test (test and control), over its pre-period
-    and test period, with the tested channel's spend: the panel the TBR and
-    synthetic-control models read. -#}
+    units of every market in a geo test (test and control), over its pre-period,
+    its test period and var('geo_power_history_weeks', 52) weeks of history before
+    (for power analysis), with the tested channel's spend: the panel the TBR,
+    synthetic-control and power models read. -#}
 with
 
 design as (
@@ -37,7 +38,8 @@ panel as (
         market_sales.week_start,
         case
             when market_sales.week_start >= design.test_start_date then 'test'
-            else 'pre'
+            when market_sales.week_start >= design.pre_start_date then 'pre'
+            else 'history'
         end as period,
         market_sales.revenue_usd,
         market_sales.units,
@@ -49,7 +51,10 @@ panel as (
     from design
     inner join market_sales
         on market_sales.market_id = design.market_id
-        and market_sales.week_start between design.pre_start_date and design.test_end_date
+        -- history: the weeks before the pre-period, for pre-test power analysis
+        and market_sales.week_start between
+            {{ dbt.dateadd('week', -var('geo_power_history_weeks', 52), 'design.pre_start_date') }}
+            and design.test_end_date
         -- a week belongs to a period only when the whole week does
         and (
             {{ dbt.dateadd('day', 6, 'market_sales.week_start') }} <= design.pre_end_date

