@@ -7,7 +7,7 @@ and units of the same week a year earlier, y[o+h-52], which is history for
 h <= 52). One model is fitted across all series and all h (h is a feature),
 so each horizon is forecast directly, never by feeding forecasts back in.
 
-Scale-free target: y[o+h] / L_o with L_o = max(units_roll_mean_13[o], 1); unit
+Scale-free target: y[o+h] / L_o with L_o = max(units_roll_mean_<level_window>[o], 1) (13 weeks by default); unit
 inputs are divided by the same L_o, so series of any size share one model and
 its quantile loss weighs every series alike (as MASE does). Quantiles are
 equivariant under this positive rescaling, so q_tau(y) = L_o * q_tau(y / L_o).
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-ORIGIN_UNIT_COLUMNS = ["units", "units_lag_1", "units_lag_2", "units_lag_4", "units_roll_mean_4", "units_roll_mean_52"]
+ORIGIN_UNIT_COLUMNS = ["units", "units_lag_1", "units_lag_2", "units_lag_4", "units_roll_mean_4", "units_roll_mean_13", "units_roll_mean_52"]
 SEASON = 52
 
 
@@ -50,7 +50,8 @@ def _shift(values: np.ndarray, series: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | None = None) -> Design:
+def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | None = None,
+                 level_window: int = 52) -> Design:
     """Every (origin, h) pair, h = 1..horizon, whose origin has actual units.
 
     `panel` comes from `panel.prepare_panel` (sorted by series, dense weeks),
@@ -59,7 +60,9 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
     codes, _ = pd.factorize(panel["series_id"], sort=False)
     units = panel["units"].to_numpy(dtype="float64")
     roll13 = panel["units_roll_mean_13"].to_numpy(dtype="float64") if "units_roll_mean_13" in panel else _rolling(units, codes, 13)
-    level = np.maximum(np.nan_to_num(roll13, nan=1.0), 1.0)
+    level_col = f"units_roll_mean_{level_window}"
+    roll_level = panel[level_col].to_numpy(dtype="float64") if level_col in panel else _rolling(units, codes, level_window)
+    level = np.maximum(np.nan_to_num(roll_level, nan=1.0), 1.0)
     n = len(panel)
 
     origin_feats = {"log_level": np.log(level)}
@@ -72,7 +75,11 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
     origin_feats["o_roll13_last_year"] = _shift(roll13, codes, SEASON) / level
     for col in macro_columns or []:
         if col in panel:
-            origin_feats[f"o_{col}"] = panel[col].to_numpy(dtype="float64")
+            # year-over-year change as of the origin: stationary, unlike the level,
+            # which trends out of the training range where trees cannot extrapolate
+            value = panel[col].to_numpy(dtype="float64")
+            origin_feats[f"o_{col}_yoy_change"] = value - _shift(value, codes, SEASON)
+            origin_feats[f"o_{col}_13w_change"] = value - _shift(value, codes, 13)
     spend = panel["planned_spend_usd"].to_numpy(dtype="float64") if "planned_spend_usd" in panel else None
     if spend is not None:
         spend_ref = _rolling(np.nan_to_num(spend), codes, 13)
@@ -85,6 +92,8 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
 
     hol_last_year = _shift(hol, codes, SEASON)
     units_back = {k: _shift(units, codes, k) for k in (SEASON - 1, SEASON, SEASON + 1)}
+    roll13_last_year = _shift(roll13, codes, SEASON)
+    roll13_last_year[roll13_last_year <= 0] = np.nan
     origin_ok = ~np.isnan(units)
     blocks = []
     for h in range(1, horizon + 1):
@@ -106,6 +115,9 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
             if h > k:
                 ly[:] = np.nan
             f[name] = ly
+        # last year's path from the origin's level to the target week: y[t-52] / roll13[o-52]
+        # (with a stable season, y[t] / L_o is close to it)
+        f["t_seasonal_ratio"] = units_back[SEASON][t] / roll13_last_year[o] if h <= SEASON else np.full(len(o), np.nan)
         if spend is not None:
             f["t_spend_ratio"] = spend[t] / spend_ref[o]
             f["t_spend_ratio_lag1"] = spend[t - 1] / spend_ref[o]

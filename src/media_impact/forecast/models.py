@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from media_impact.forecast.design import Design
 
@@ -37,23 +38,30 @@ class GlobalQuantileModel:
             X, y = X.iloc[keep], y[keep]
         categorical = [c in CATEGORICAL for c in X.columns]
         self.models = []
-        for tau in self.quantiles:
-            model = HistGradientBoostingRegressor(
-                loss="quantile", quantile=tau,
-                max_iter=int(self.params.get("max_iter", 150)),
-                learning_rate=float(self.params.get("learning_rate", 0.08)),
-                max_leaf_nodes=int(self.params.get("max_leaf_nodes", 31)),
-                min_samples_leaf=int(self.params.get("min_samples_leaf", 40)),
-                l2_regularization=float(self.params.get("l2_regularization", 1.0)),
-                categorical_features=categorical,
-                early_stopping=False,
-                random_state=int(self.params.get("random_state", 0)),
-            )
-            self.models.append(model.fit(X, y))
+        # libgomp threads busy-wait: on a shared 2-core box two OpenMP threads ran
+        # 10x slower than one, so the thread count is a setting (default 1)
+        with threadpool_limits(int(self.params.get("n_threads", 1)), user_api="openmp"):
+            self.models = [self._fit_one(tau, X, y, categorical) for tau in self.quantiles]
         return self
 
+    def _fit_one(self, tau: float, X: pd.DataFrame, y: np.ndarray, categorical: list[bool]) -> HistGradientBoostingRegressor:
+        model = HistGradientBoostingRegressor(
+            loss="quantile", quantile=tau,
+            max_iter=int(self.params["max_iter"]),
+            learning_rate=float(self.params["learning_rate"]),
+            max_leaf_nodes=int(self.params["max_leaf_nodes"]),
+            min_samples_leaf=int(self.params["min_samples_leaf"]),
+            l2_regularization=float(self.params["l2_regularization"]),
+            max_bins=int(self.params.get("max_bins", 255)),
+            categorical_features=categorical,
+            early_stopping=False,
+            random_state=int(self.params.get("random_state", 0)),
+        )
+        return model.fit(X, y)
+
     def predict(self, design: Design) -> np.ndarray:
-        scaled = np.column_stack([m.predict(design.X) for m in self.models])
+        with threadpool_limits(int(self.params.get("n_threads", 1)), user_api="openmp"):
+            scaled = np.column_stack([m.predict(design.X) for m in self.models])
         return finalize(scaled * design.index["level"].to_numpy()[:, None])
 
 

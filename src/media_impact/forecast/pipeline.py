@@ -15,7 +15,7 @@ import pandas as pd
 from media_impact.forecast import health, metrics, money
 from media_impact.forecast.config import load_config
 from media_impact.forecast.design import Design, build_design
-from media_impact.forecast.models import GlobalQuantileModel, holt_winters, mase_scale, seasonal_naive
+from media_impact.forecast.models import GlobalQuantileModel, finalize, holt_winters, mase_scale, seasonal_naive
 from media_impact.forecast.panel import extend_future, last_actual_week, prepare_panel
 from media_impact.forecast.reconcile import wls_two_level
 
@@ -23,6 +23,7 @@ GLOBAL = "global_hgb"
 SNAIVE = "seasonal_naive"
 ETS = "holt_winters_ets"
 RECONCILED = "global_hgb_reconciled"
+QCOL = {0.1: "p10", 0.5: "p50", 0.9: "p90"}
 PRED_COLUMNS = ["level", "series_id", "country_id", "market_id", "retailer_id", "origin_week", "week_start",
                 "horizon", "model", "p10", "p50", "p90", "units", "mase_scale"]
 
@@ -39,19 +40,29 @@ class Stage:
         bt = cfg["backtest"]
         first = self.last_week - pd.Timedelta(weeks=int(bt["weeks"]))
         self.origins = list(pd.date_range(first, self.last_week - pd.Timedelta(weeks=1), freq=f"{int(bt['step_weeks'])*7}D"))
-        self.design = build_design(self.panel, self.horizon, cfg["global_model"].get("macro_columns"))
+        self.design = build_design(self.panel, self.horizon, cfg["global_model"].get("macro_columns"),
+                                   int(cfg["global_model"].get("level_window_weeks", 52)))
         # MASE denominator fixed before the first origin, so every origin and model shares it
         self.scale = mase_scale(self.panel, self.origins[0] if self.origins else self.last_week).clip(lower=1e-9)
         self.scale_sq = self.scale**2
 
-    def fit_predict(self, cutoff: pd.Timestamp) -> pd.DataFrame:
-        """Forecasts from origin `cutoff` for weeks cutoff+1..cutoff+h by every model, both levels."""
+    def fit_predict(self, cutoff: pd.Timestamp, scores: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Forecasts from origin `cutoff` for weeks cutoff+1..cutoff+h by every model, both levels,
+        and the global model's conformity scores for the weeks with actuals.
+
+        Global P10/P90 are calibrated with `scores` (earlier origins' out-of-sample scores)."""
         idx = self.design.index
         train = self.design.subset((idx["week_start"] <= cutoff).to_numpy())
         pred_design = self.design.subset((idx["origin_week"] == cutoff).to_numpy())
         model = GlobalQuantileModel(self.quantiles, self.cfg["global_model"]).fit(train)
-        series = [self._frame(pred_design, GLOBAL, model.predict(pred_design)),
-                  self._frame(pred_design, SNAIVE, seasonal_naive(pred_design, self.panel, cutoff, self.quantiles))]
+        raw = model.predict(pred_design)
+        level = pred_design.index["level"].to_numpy()
+        calibrated = calibrate(raw, level, scores, self.quantiles, self.calibrate_levels)
+        glob = self._frame(pred_design, GLOBAL, calibrated)
+        for j, tau in enumerate(self.quantiles):
+            if tau in self.calibrate_levels:
+                glob[f"{QCOL[tau]}_uncalibrated"] = raw[:, j]
+        series = [glob, self._frame(pred_design, SNAIVE, seasonal_naive(pred_design, self.panel, cutoff, self.quantiles))]
         country = self._country_forecasts(cutoff)
         method = self.cfg["reconciliation"]["method"]
         if method == "wls_scale":
@@ -59,7 +70,11 @@ class Stage:
         elif method != "bottom_up":
             raise ValueError(f"unknown reconciliation method {method!r}")
         series = pd.concat(series, ignore_index=True)
-        return pd.concat([series, self._bottom_up(series), country], ignore_index=True)
+        return pd.concat([series, self._bottom_up(series), country], ignore_index=True), conformity_scores(glob, raw, level)
+
+    @property
+    def calibrate_levels(self) -> list[float]:
+        return [float(q) for q in self.cfg.get("calibration", {}).get("quantiles", [])]
 
     def _frame(self, design: Design, model: str, q: np.ndarray) -> pd.DataFrame:
         out = design.index[["series_id", "country_id", "market_id", "retailer_id", "origin_week", "week_start", "horizon", "units"]].copy()
@@ -67,7 +82,8 @@ class Stage:
         out["model"] = model
         out[["p10", "p50", "p90"]] = q
         out["mase_scale"] = out["series_id"].map(self.scale).to_numpy()
-        return out[PRED_COLUMNS]
+        out["level_units"] = design.index["level"].to_numpy()
+        return out[PRED_COLUMNS + ["level_units"]]
 
     def _country_history(self, cutoff: pd.Timestamp) -> pd.DataFrame:
         hist = self.panel.loc[(self.panel["week_start"] <= cutoff) & self.panel["units"].notna()]
@@ -126,11 +142,39 @@ class Stage:
         return out
 
 
+def conformity_scores(frame: pd.DataFrame, raw: np.ndarray, level: np.ndarray) -> pd.DataFrame:
+    """Scaled errors (y - q_tau) / L of the uncalibrated quantiles, one column per level, rows with actuals."""
+    y = frame["units"].to_numpy()
+    known = ~np.isnan(y)
+    return pd.DataFrame((y[:, None] - raw)[known] / level[known, None], columns=[str(i) for i in range(raw.shape[1])])
+
+
+def calibrate(raw: np.ndarray, level: np.ndarray, scores: pd.DataFrame | None, quantiles: list[float],
+              levels: list[float]) -> np.ndarray:
+    """Conformal shift of quantile forecasts: q'_tau = q_tau + L * Q_tau(s_tau), where s_tau = (y - q_tau) / L
+    are out-of-sample scores of earlier origins and Q_tau their empirical tau quantile, so that a share
+    tau of past actuals fell below the shifted quantile. Levels not in `levels` (the median) stay as fitted."""
+    out = raw.copy()
+    if scores is None or len(scores) == 0:
+        return out
+    for j, tau in enumerate(quantiles):
+        if tau in levels:
+            out[:, j] = raw[:, j] + level * float(np.quantile(scores[str(j)], tau))
+    return finalize(out)
+
+
 def backtest_predictions(features: pd.DataFrame, cfg: dict | None = None, stage: Stage | None = None) -> pd.DataFrame:
     """Rolling-origin backtest: at each origin (every `step_weeks` over the last `weeks`
     actual weeks) fit on weeks <= origin and forecast the next `horizon` weeks."""
     stage = stage or Stage(features, cfg or load_config())
-    frames = [stage.fit_predict(origin) for origin in stage.origins]
+    step = pd.Timedelta(weeks=int(stage.cfg["backtest"]["step_weeks"]))
+    # one calibration origin before the first reported one seeds the conformal scores
+    scores = [stage.fit_predict(stage.origins[0] - step)[1]] if stage.calibrate_levels else []
+    frames = []
+    for origin in stage.origins:
+        frame, score = stage.fit_predict(origin, pd.concat(scores, ignore_index=True) if scores else None)
+        frames.append(frame)
+        scores.append(score)
     pred = pd.concat(frames, ignore_index=True)
     pred = pred.loc[pred["week_start"] <= stage.last_week]
     return pred.sort_values(["level", "series_id", "model", "origin_week", "week_start"]).reset_index(drop=True)
@@ -207,16 +251,32 @@ def backtest_cost(pred: pd.DataFrame, choice: pd.DataFrame, costs: pd.DataFrame)
     return out
 
 
+def backtest_scores(pred: pd.DataFrame, quantiles: list[float]) -> pd.DataFrame:
+    """Conformity scores of the global model's uncalibrated quantiles over all backtest origins."""
+    g = pred.loc[(pred["level"] == "series") & (pred["model"] == GLOBAL) & pred["units"].notna()]
+    level = g["level_units"].to_numpy()
+    cols = {}
+    for j, tau in enumerate(quantiles):
+        name = f"{QCOL[tau]}_uncalibrated"
+        q = g[name] if name in g else g[QCOL[tau]]
+        cols[str(j)] = (g["units"].to_numpy() - q.to_numpy()) / level
+    return pd.DataFrame(cols)
+
+
 def forecast_future(features: pd.DataFrame, choice: pd.DataFrame | None, costs: pd.DataFrame | None,
-                    cfg: dict | None = None, stage: Stage | None = None) -> pd.DataFrame:
+                    cfg: dict | None = None, stage: Stage | None = None,
+                    backtest: pd.DataFrame | None = None) -> pd.DataFrame:
     """Forecasts from the last actual week for `horizon` weeks: every series by its chosen
-    model (global model where no choice is recorded), with stocking quantities."""
+    model (global model where no choice is recorded), with stocking quantities. The global
+    model's P10/P90 are calibrated on the scores of every backtest origin."""
     stage = stage or Stage(features, cfg or load_config())
-    allf = stage.fit_predict(stage.last_week)
+    scores = backtest_scores(backtest, stage.quantiles) if backtest is not None else None
+    allf, _ = stage.fit_predict(stage.last_week, scores)
     series = allf.loc[allf["level"] == "series"]
     chosen = (choice.set_index("series_id")["chosen_model"] if choice is not None else pd.Series(dtype=object))
     pick = series["series_id"].map(chosen).fillna(GLOBAL)
-    out = series.loc[series["model"].to_numpy() == pick.to_numpy()].drop(columns=["units", "level", "mase_scale"])
+    out = series.loc[series["model"].to_numpy() == pick.to_numpy()]
+    out = out.drop(columns=[c for c in out.columns if c in ("units", "level", "mase_scale", "level_units") or c.endswith("_uncalibrated")])
     costs = costs if costs is not None else series_cost_table(stage.panel, None, stage.cfg)
     out = add_stocking(out, costs)
     out = out.rename(columns={"origin_week": "forecast_origin_week"})
@@ -296,7 +356,7 @@ def run_forecasting(features: pd.DataFrame, series_costs: pd.DataFrame | None = 
     costs = series_cost_table(stage.panel, series_costs, cfg)
     cost = backtest_cost(pred, choice, costs)
     t = time.perf_counter()
-    forecast = forecast_future(features, choice, costs, cfg, stage)
+    forecast = forecast_future(features, choice, costs, cfg, stage, pred)
     timings["forecast"] = time.perf_counter() - t
     national = national_forecast(forecast)
     drift = feature_drift(features, cfg)
