@@ -38,7 +38,7 @@ candidates as (
     cross join countries
     inner join macro
         on countries.country_id = macro.country_id
-        and macro.period_start <= weeks.week_start
+        and weeks.week_start >= macro.period_start
 ),
 
 final as (

@@ -27,7 +27,8 @@ final as (
         spine.period_start > observed_range.last_week_start as is_future
     from spine
     cross join observed_range
-    where spine.period_start <= {{ dbt.cast(dbt.dateadd('week', var('forecast_horizon_weeks'), 'observed_range.last_week_start'), 'date') }}
+    where spine.period_start
+        <= {{ dbt.cast(dbt.dateadd('week', var('forecast_horizon_weeks'), 'observed_range.last_week_start'), 'date') }}
 )
 
 select * from final

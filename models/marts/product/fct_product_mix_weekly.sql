@@ -24,9 +24,13 @@ final as (
         revenue_usd,
         retailer_units,
         retailer_revenue_usd,
-        cast(case when retailer_units > 0 then units / retailer_units end as {{ media_impact.type_double() }}) as units_share,
         cast(
-            case when retailer_revenue_usd > 0 then revenue_usd / retailer_revenue_usd end as {{ media_impact.type_double() }}
+            case when retailer_units > 0 then units / retailer_units end
+            as {{ media_impact.type_double() }}
+        ) as units_share,
+        cast(
+            case when retailer_revenue_usd > 0 then revenue_usd / retailer_revenue_usd end
+            as {{ media_impact.type_double() }}
         ) as revenue_share
     from totals
 )

@@ -183,6 +183,30 @@ def data_size(csv_dir: Path) -> tuple[int, int]:
     return n_bytes, n_rows
 
 
+_TOP_LEVEL_SKIP = {".venv", ".git", "target", "logs", "data", "bench_out", "screenshots", "node_modules", "dbt_packages"}
+
+
+def prepare_project(world: Path, work: Path) -> Path:
+    """A copy of the project whose reference and truth seeds are the generated world's
+    (a scaled world has more markets, so its id maps and market list differ)."""
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        skip = {n for n in names if n.endswith((".duckdb", ".duckdb.wal")) or n in ("__pycache__", ".pytest_cache")}
+        if Path(directory).resolve() == REPO_ROOT.resolve():
+            skip |= _TOP_LEVEL_SKIP & set(names)
+        return skip
+
+    project = work / "project"
+    if not project.exists():
+        shutil.copytree(REPO_ROOT, project, ignore=ignore)
+        for folder in ("reference", "truth"):
+            generated = world / folder
+            if generated.is_dir():
+                target = project / "seeds" / folder
+                shutil.rmtree(target)
+                shutil.copytree(generated, target)
+    return project
+
+
 def bench_once(scale: int, work: Path, data_root: Path, sql_only: bool) -> RunFigures:
     db = work / "bench.duckdb"
     target = work / "target"
@@ -199,13 +223,16 @@ def bench_once(scale: int, work: Path, data_root: Path, sql_only: bool) -> RunFi
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     )
     figures = RunFigures(scale=scale)
-    dbt_cmd = [sys.executable, "-m", "dbt.cli.main", "build", "--project-dir", str(REPO_ROOT)]
-    if sql_only:
-        dbt_cmd += ["--exclude", "path:python_models"]
+    project = REPO_ROOT
+    if scale > 1:
+        world = world_dir(scale, data_root)
+        project = prepare_project(world, work)
+    dbt_cmd = [sys.executable, "-m", "dbt.cli.main", "build", "--project-dir", str(project)]
+    excludes = ["path:python_models"] if sql_only else []
     load_s = 0.0
     load_peak = 0.0
     if scale > 1:
-        csvs = raw_csv_dir(world_dir(scale, data_root))
+        csvs = raw_csv_dir(world)
         load_s, load_peak, rc = run_measured(
             [sys.executable, "-m", "media_impact.pipeline.load", "--src", str(csvs), "--db", str(db)],
             env,
@@ -213,7 +240,10 @@ def bench_once(scale: int, work: Path, data_root: Path, sql_only: bool) -> RunFi
         )
         if rc != 0:
             raise RuntimeError(f"load failed at scale {scale}, see {work / 'load.log'}")
-        dbt_cmd += ["--vars", "{raw_mode: source}", "--exclude", "path:seeds/raw"]
+        dbt_cmd += ["--vars", "{raw_mode: source}"]
+        excludes.append("path:seeds/raw")
+    if excludes:
+        dbt_cmd += ["--exclude", *excludes]
     wall_s, peak_mb, rc = run_measured(dbt_cmd, env, work / "dbt.log")
     stage_s, statuses, n_nodes = stage_times(target)
     stage_s["load"] = load_s
