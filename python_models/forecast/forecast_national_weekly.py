@@ -1,0 +1,11 @@
+"""forecast.forecast_national_weekly: see _forecast__models.yml and docs/forecast.md.
+
+Thin: read the refs, call media_impact.forecast.dbt_entry, return the table.
+"""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from media_impact.forecast import dbt_entry
+
+    return dbt_entry.national_weekly(dbt.ref("forecast_weekly").df())

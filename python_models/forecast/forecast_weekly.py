@@ -1,0 +1,15 @@
+"""forecast.forecast_weekly: see _forecast__models.yml and docs/forecast.md.
+
+Thin: read the refs, call media_impact.forecast.dbt_entry, return the table.
+"""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from media_impact.forecast import dbt_entry
+
+    features = dbt.ref("forecast_features_weekly").df()
+    choice = dbt.ref("forecast_model_choice").df()
+    series_costs = dbt.ref("forecast_series_costs").df()
+    predictions = dbt.ref("forecast_backtest_predictions").df()
+    return dbt_entry.forecast_weekly(features, choice, series_costs, predictions, dbt.config.get("forecast_horizon_weeks"))
