@@ -50,17 +50,29 @@ def dbt_env(db: Path, work: Path):
 
 
 def marts_fingerprint(db: Path) -> dict[str, tuple]:
-    """Row count and an order-independent hash of every table in schema marts."""
+    """Row count and an order-independent hash of every table in schema marts.
+
+    Floating-point columns are rounded to cents first: a rebuild may add the same
+    numbers in another order (parallel aggregation) and differ in the last bit.
+    """
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-        ).fetchall()]
+        columns = con.execute(
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = 'marts' order by table_name, ordinal_position"
+        ).fetchall()
+        by_table: dict[str, list[str]] = {}
+        for table, column, data_type in columns:
+            expr = f'round("{column}", 2)' if data_type in ("DOUBLE", "FLOAT", "REAL") else f'"{column}"'
+            by_table.setdefault(table, []).append(expr)
         prints = {}
-        for table in tables:
-            prints[table] = tuple(con.execute(f"select count(*), sum(hash(t)) from marts.{table} as t").fetchall()[0])
+        for table, exprs in by_table.items():
+            row = ", ".join(exprs)
+            prints[table] = tuple(
+                con.execute(f"select count(*), sum(hash({row})) from marts.{table}").fetchall()[0]
+            )
         return prints
     finally:
         con.close()
