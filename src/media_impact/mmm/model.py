@@ -349,8 +349,8 @@ class MMM:
         best = None
         for x0 in cand:
             res = minimize(self.objective_and_grad, x0, jac=True, method="L-BFGS-B",
-                           bounds=bnds, options={"maxiter": self.s.maxiter, "ftol": self.s.tol * 1e-4,
-                                    "gtol": 1e-9})
+                           bounds=bnds, options={"maxiter": self.s.maxiter, "ftol": self.s.tol * 1e-2,
+                                    "gtol": 1e-6})
             if best is None or res.fun < best.fun - 1e-15:
                 best = res
         return self.finish(self.unpack(best.x), best.fun)
@@ -358,7 +358,7 @@ class MMM:
     def refine(self, theta0, maxiter: int = 30) -> Fit:
         """Local refit from ``theta0`` (L-BFGS-B), used by the bootstrap and CV folds."""
         res = minimize(self.objective_and_grad, np.ravel(theta0), jac=True, method="L-BFGS-B",
-                       bounds=self.bounds(), options={"maxiter": maxiter, "ftol": self.s.tol * 1e-4, "gtol": 1e-9})
+                       bounds=self.bounds(), options={"maxiter": maxiter, "ftol": self.s.tol * 1e-2, "gtol": 1e-6})
         return self.finish(self.unpack(res.x), res.fun)
 
     # ----- outputs ------------------------------------------------------------
