@@ -93,15 +93,24 @@ def usd(x: float) -> str:
     return f"${x:,.0f}"
 
 
-def scope_filter(df: pd.DataFrame, key: str = "scope") -> pd.DataFrame:
-    """Let the user choose a country / fit scope when a table holds several."""
-    col = pick(df, "country_id", "scope", "model_scope", "fit_scope")
-    if col is None or df[col].nunique() <= 1:
-        return df
-    options = sorted(df[col].dropna().astype(str).unique())
-    default = options.index("us") if "us" in options else 0
-    choice = st.selectbox(col.replace("_", " ").capitalize(), options, index=default, key=key)
-    return df[df[col].astype(str) == choice]
+def country() -> str | None:
+    """The country chosen in the sidebar (model outputs are per country)."""
+    return st.session_state.get("country")
+
+
+def preferred_fit(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the chosen country, from the MMM fit flagged `is_preferred` (the pooled
+    market-level fit over the national one) when the table holds several fits."""
+    if "country_id" in df.columns and country() is not None:
+        df = df[df["country_id"].astype(str) == country()]
+    if "is_preferred" in df.columns:
+        return df[df["is_preferred"].astype(bool)]
+    if "model_scope" in df.columns and df["model_scope"].nunique() > 1 and has("mmm.mmm_channel_roi"):
+        roi = table("mmm.mmm_channel_roi")
+        if "is_preferred" in roi.columns:
+            scopes = set(roi.loc[roi["is_preferred"].astype(bool), "model_scope"].astype(str))
+            df = df[df["model_scope"].astype(str).isin(scopes)]
+    return df
 
 
 # ------------------------------------------------------------------------------------------------
@@ -115,7 +124,9 @@ def page_roi() -> None:
     roi = table("mmm.mmm_channel_roi")
     if roi is None:
         return not_built("mmm.mmm_channel_roi", "the MMM")
-    roi = scope_filter(roi, "roi_scope")
+    roi = preferred_fit(roi)
+    if "model_scope" in roi.columns and len(roi):
+        st.caption(f"Fit: {roi['model_scope'].iloc[0]} model, country {country()}.")
     spend_col = pick(roi, "spend_usd")
     inc_col = pick(roi, "incremental_revenue_usd", "incremental_revenue")
     if spend_col and inc_col:
@@ -134,9 +145,9 @@ def page_roi() -> None:
     if "marginal_roi" in roi.columns:
         layers.append(base.mark_point(shape="diamond", color="firebrick", filled=True, size=70)
                       .encode(x="marginal_roi:Q"))
-    st.altair_chart(alt.layer(*layers).properties(height=38 * max(len(roi), 3)), use_container_width=True)
+    st.altair_chart(alt.layer(*layers).properties(height=38 * max(len(roi), 3)), width="stretch")
     st.caption("Bars: ROI; black lines: 90% interval; red diamonds: marginal ROI of the next dollar.")
-    st.dataframe(roi, hide_index=True, use_container_width=True)
+    st.dataframe(roi, hide_index=True, width="stretch")
 
 
 def page_lenses() -> None:
@@ -150,17 +161,18 @@ def page_lenses() -> None:
             break
     if lenses is None:
         return not_built("marts.channel_lenses", "attribution")
-    lenses = scope_filter(lenses, "lens_scope")
-    share_cols = [c for c in lenses.columns if c.endswith("_share") or c.endswith("_credit_share")]
+    share_cols = {"last_touch_credit_share": "last touch", "markov_credit_share": "Markov",
+                  "shapley_credit_share": "Shapley", "mmm_incremental_revenue_share": "MMM"}
+    share_cols = {k: v for k, v in share_cols.items() if k in lenses.columns}
     if share_cols:
-        long = lenses.melt(id_vars=["channel_id"], value_vars=share_cols, var_name="lens", value_name="share")
-        long["lens"] = long["lens"].str.replace("_credit_share", "").str.replace("_share", "")
+        long = lenses.melt(id_vars=["channel_id"], value_vars=list(share_cols), var_name="lens", value_name="share")
+        long["lens"] = long["lens"].map(share_cols)
         st.altair_chart(alt.Chart(long).mark_bar().encode(
             x=alt.X("share:Q", axis=alt.Axis(format="%"), title="share of credit"),
             y=alt.Y("lens:N", title=None), color="lens:N", row=alt.Row("channel_id:N", title=None),
             tooltip=["channel_id", "lens", alt.Tooltip("share:Q", format=".1%")],
-        ).properties(height=alt.Step(12)), use_container_width=False)
-    flag = pick(lenses, "credit_flag", "crediting_flag", "flag")
+        ).properties(height=alt.Step(12)), width="content")
+    flag = pick(lenses, "last_touch_credit_flag", "credit_flag")
     if flag:
         over = lenses[lenses[flag].astype(str).str.contains("over", case=False, na=False)]["channel_id"].tolist()
         under = lenses[lenses[flag].astype(str).str.contains("under", case=False, na=False)]["channel_id"].tolist()
@@ -171,7 +183,7 @@ def page_lenses() -> None:
             c1.write(", ".join(over))
         if under:
             c2.write(", ".join(under))
-    st.dataframe(lenses, hide_index=True, use_container_width=True)
+    st.dataframe(lenses, hide_index=True, width="stretch")
 
 
 def _curves_frame() -> tuple[pd.DataFrame | None, dict]:
@@ -191,12 +203,12 @@ def page_curves() -> None:
     curves, cols = _curves_frame()
     if curves is None:
         return not_built("mmm.mmm_response_curves", "the MMM")
-    curves = scope_filter(curves, "curve_scope")
+    curves = preferred_fit(curves)
     spend_col, rev_col = cols["spend"], cols["revenue"]
     st.altair_chart(alt.Chart(curves).mark_line().encode(
         x=alt.X(f"{spend_col}:Q", title="spend (USD)"), y=alt.Y(f"{rev_col}:Q", title="incremental revenue (USD)"),
         color="channel_id:N", tooltip=["channel_id", spend_col, rev_col] + ([cols["marginal"]] if cols["marginal"] else []),
-    ).properties(height=360), use_container_width=True)
+    ).properties(height=360), width="stretch")
 
     stored = dd.curves_from_table(curves, spend_col=spend_col, revenue_col=rev_col)
     current: dict = {}
@@ -227,11 +239,12 @@ def page_curves() -> None:
     c3.metric("Equalised marginal ROI", f"{interior['marginal_roi'].median():.2f}" if len(interior) else "n/a")
     st.dataframe(plan[["channel_id", "current_spend_usd", "spend_usd", "lower_usd", "upper_usd",
                        "current_revenue_usd", "incremental_revenue_usd", "marginal_roi", "at_bound"]],
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
     alloc = table("mmm.mmm_budget_allocation")
     if alloc is not None:
+        alloc = preferred_fit(alloc)
         with st.expander("The MMM's stored allocation (from dbt build)"):
-            st.dataframe(alloc, hide_index=True, use_container_width=True)
+            st.dataframe(alloc, hide_index=True, width="stretch")
 
 
 def page_scenario() -> None:
@@ -239,7 +252,7 @@ def page_scenario() -> None:
     scen = table("mmm.mmm_scenarios")
     if scen is None:
         return not_built("mmm.mmm_scenarios", "the MMM")
-    scen = scope_filter(scen, "scenario_scope")
+    scen = preferred_fit(scen)
     id_col = pick(scen, "scenario_id", "scenario_name", "scenario")
     chosen = scen
     if id_col:
@@ -270,8 +283,8 @@ def page_scenario() -> None:
         st.altair_chart(alt.Chart(long).mark_bar().encode(
             x=alt.X("usd:Q", title="spend (USD)"), y=alt.Y("plan:N", title=None), color="plan:N",
             row=alt.Row("channel_id:N", title=None), tooltip=["channel_id", "plan", "usd"],
-        ).properties(height=alt.Step(14)), use_container_width=False)
-    st.dataframe(chosen, hide_index=True, use_container_width=True)
+        ).properties(height=alt.Step(14)), width="content")
+    st.dataframe(chosen, hide_index=True, width="stretch")
 
 
 def page_forecast() -> None:
@@ -323,14 +336,14 @@ def page_forecast() -> None:
         layers.append(alt.Chart(hist).mark_line(color="black").encode(x=alt.X("week_start:T", title=None),
                                                                        y="units:Q"))
     if layers:
-        st.altair_chart(alt.layer(*layers).properties(height=360), use_container_width=True)
+        st.altair_chart(alt.layer(*layers).properties(height=360), width="stretch")
         st.caption("Black: actual units (last year); blue: median forecast; band: P10–P90; "
                    "orange dashed: stocking quantity at the critical fractile.")
-    st.dataframe(view, hide_index=True, use_container_width=True)
+    st.dataframe(view, hide_index=True, width="stretch")
     for rel in ("forecast.forecast_backtest_cost", "forecast.forecast_backtest_metrics"):
         if has(rel):
             with st.expander(f"Backtest: {rel}"):
-                st.dataframe(table(rel), hide_index=True, use_container_width=True)
+                st.dataframe(table(rel), hide_index=True, width="stretch")
 
 
 def page_quality() -> None:
@@ -347,15 +360,15 @@ def page_quality() -> None:
     c2.metric("Passed", int((tests["status"] == "pass").sum()))
     c3.metric("Warnings", int((tests["status"] == "warn").sum()))
     c4.metric("Failed or errored", int(tests["status"].isin(["fail", "error"]).sum()))
-    st.dataframe(dd.summarise_run_results(results), hide_index=True, use_container_width=True)
+    st.dataframe(dd.summarise_run_results(results), hide_index=True, width="stretch")
     bad = results[~results["status"].isin(["pass", "success"])]
     if len(bad):
         st.subheader("Not passing")
-        st.dataframe(bad, hide_index=True, use_container_width=True)
+        st.dataframe(bad, hide_index=True, width="stretch")
     else:
         st.success("Every node of the latest run passed.")
     with st.expander("All nodes"):
-        st.dataframe(results, hide_index=True, use_container_width=True)
+        st.dataframe(results, hide_index=True, width="stretch")
 
 
 RENDER = {"roi": page_roi, "lenses": page_lenses, "curves": page_curves, "scenario": page_scenario,
@@ -385,6 +398,11 @@ def main() -> None:
         st.markdown("Build it with `make build`, then reload this page. "
                     "To use another file: `MEDIA_IMPACT_DB=/path/to/file.duckdb streamlit run dashboard/app.py`.")
         return
+    options = ["us"]
+    if has("marts.fct_channel_spend_weekly"):
+        countries = _query(_db_key(), "select distinct country_id from marts.fct_channel_spend_weekly order by 1")
+        options = countries["country_id"].astype(str).tolist() or options
+    st.sidebar.selectbox("Country", options, index=options.index("us") if "us" in options else 0, key="country")
     RENDER[page]()
 
 
