@@ -37,43 +37,112 @@ crm as (
 ),
 
 weekly as (
-    select week_start, market_id, country_id, channel_id, campaign_id, campaign_name, 'meta' as platform,
-        spend_usd, impressions, clicks
+    select
+        week_start,
+        market_id,
+        country_id,
+        channel_id,
+        campaign_id,
+        campaign_name,
+        'meta' as platform,
+        spend_usd,
+        impressions,
+        clicks
     from meta
     union all
-    select week_start, market_id, country_id, channel_id, campaign_id, campaign_name, 'google_ads' as platform,
-        spend_usd, impressions, clicks
+    select
+        week_start,
+        market_id,
+        country_id,
+        channel_id,
+        campaign_id,
+        campaign_name,
+        'google_ads' as platform,
+        spend_usd,
+        impressions,
+        clicks
     from google_ads
     union all
-    select week_start, market_id, country_id, channel_id, campaign_id, campaign_name, 'ctv_dsp' as platform,
-        spend_usd, impressions, clicks
+    select
+        week_start,
+        market_id,
+        country_id,
+        channel_id,
+        campaign_id,
+        campaign_name,
+        'ctv_dsp' as platform,
+        spend_usd,
+        impressions,
+        clicks
     from ctv_dsp
     union all
-    select week_start, market_id, country_id, channel_id, campaign_id, campaign_name, 'amazon_ads' as platform,
-        spend_usd, impressions, clicks
+    select
+        week_start,
+        market_id,
+        country_id,
+        channel_id,
+        campaign_id,
+        campaign_name,
+        'amazon_ads' as platform,
+        spend_usd,
+        impressions,
+        clicks
     from amazon_ads
     union all
-    select week_start, market_id, country_id, channel_id, campaign_id, campaign_name, 'walmart_connect' as platform,
-        spend_usd, impressions, clicks
+    select
+        week_start,
+        market_id,
+        country_id,
+        channel_id,
+        campaign_id,
+        campaign_name,
+        'walmart_connect' as platform,
+        spend_usd,
+        impressions,
+        clicks
     from walmart_connect
     union all
-    select week_start, market_id, country_id, channel_id, campaign_id, campaign_name, 'target_roundel' as platform,
-        spend_usd, impressions, clicks
+    select
+        week_start,
+        market_id,
+        country_id,
+        channel_id,
+        campaign_id,
+        campaign_name,
+        'target_roundel' as platform,
+        spend_usd,
+        impressions,
+        clicks
     from target_roundel
     union all
-    select week_start, market_id, country_id, channel_id, campaign_id, campaign_name, 'coupons' as platform,
-        spend_usd, clips as impressions, redemptions as clicks
+    select
+        week_start,
+        market_id,
+        country_id,
+        channel_id,
+        campaign_id,
+        campaign_name,
+        'coupons' as platform,
+        spend_usd,
+        clips as impressions,
+        redemptions as clicks
     from coupons
 ),
 
 day_offsets as (
     select 0 as day_offset
-    union all select 1
-    union all select 2
-    union all select 3
-    union all select 4
-    union all select 5
-    union all select 6
+    union all
+    select 1
+    union all
+    select 2
+    union all
+    select 3
+    union all
+    select 4
+    union all
+    select 5
+    union all
+    select 6
 ),
 
 weekly_allocated as (
@@ -87,9 +156,9 @@ weekly_allocated as (
         weekly.platform,
         weekly.spend_usd / 7.0 as spend_usd,
         cast(floor(weekly.impressions / 7.0) as {{ dbt.type_bigint() }})
-            + case when day_offsets.day_offset < mod(weekly.impressions, 7) then 1 else 0 end as impressions,
+        + case when day_offsets.day_offset < mod(weekly.impressions, 7) then 1 else 0 end as impressions,
         cast(floor(weekly.clicks / 7.0) as {{ dbt.type_bigint() }})
-            + case when day_offsets.day_offset < mod(weekly.clicks, 7) then 1 else 0 end as clicks
+        + case when day_offsets.day_offset < mod(weekly.clicks, 7) then 1 else 0 end as clicks
     from weekly
     cross join day_offsets
 ),

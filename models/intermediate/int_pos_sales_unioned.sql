@@ -15,16 +15,40 @@ target as (
 ),
 
 final as (
-    select date_day, week_start, market_id, country_id, retailer_id, product_id, 'day' as source_grain,
-        units, revenue_usd
+    select
+        date_day,
+        week_start,
+        market_id,
+        country_id,
+        retailer_id,
+        product_id,
+        'day' as source_grain,
+        units,
+        revenue_usd
     from amazon
     union all
-    select week_start as date_day, week_start, market_id, country_id, retailer_id, product_id, 'week' as source_grain,
-        units, revenue_usd
+    select
+        week_start as date_day,
+        week_start,
+        market_id,
+        country_id,
+        retailer_id,
+        product_id,
+        'week' as source_grain,
+        units,
+        revenue_usd
     from walmart
     union all
-    select week_start as date_day, week_start, market_id, country_id, retailer_id, product_id, 'week' as source_grain,
-        units, revenue_usd
+    select
+        week_start as date_day,
+        week_start,
+        market_id,
+        country_id,
+        retailer_id,
+        product_id,
+        'week' as source_grain,
+        units,
+        revenue_usd
     from target
 )
 

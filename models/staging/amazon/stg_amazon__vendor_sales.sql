@@ -39,10 +39,10 @@ ranked as (
     select
         parsed.*,
         row_number() over (
-            partition by date_day, ship_to_region, asin
-            order by loaded_at desc, revenue_local desc, units desc
+            partition by parsed.date_day, parsed.ship_to_region, parsed.asin
+            order by parsed.loaded_at desc, parsed.revenue_local desc, parsed.units desc
         ) as load_rank,
-        count(*) over (partition by date_day, ship_to_region, asin) as n_loads
+        count(*) over (partition by parsed.date_day, parsed.ship_to_region, parsed.asin) as n_loads
     from parsed
 ),
 

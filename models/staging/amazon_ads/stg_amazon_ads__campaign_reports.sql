@@ -26,11 +26,11 @@ parsed as (
     select
         {{ media_impact.try_cast('startDate', 'date') }} as week_start,
         {{ media_impact.try_cast('endDate', 'date') }} as week_end,
-        countryCode as marketplace_country_code,
-        currencyCode as currency_code,
-        campaignId as source_campaign_id,
-        campaignName as campaign_name,
-        regionCode as region_code,
+        countrycode as marketplace_country_code,
+        currencycode as currency_code,
+        campaignid as source_campaign_id,
+        campaignname as campaign_name,
+        regioncode as region_code,
         {{ media_impact.try_cast('impressions', dbt.type_bigint()) }} as impressions,
         {{ media_impact.try_cast('clicks', dbt.type_bigint()) }} as clicks,
         {{ media_impact.try_cast('cost', media_impact.type_double()) }} as spend_local

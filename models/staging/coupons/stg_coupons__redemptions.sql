@@ -30,28 +30,34 @@ parsed as (
     from source
 ),
 
+costed as (
+    select
+        *,
+        redemptions * (face_value_local + clearing_fee_local) as spend_local
+    from parsed
+),
+
 final as (
     select
-        parsed.week_start,
+        costed.week_start,
         markets.market_id,
         markets.country_id,
         channel_map.channel_id,
-        {{ dbt.concat(["'coupons:'", 'parsed.offer_code']) }} as campaign_id,
-        parsed.offer_code as campaign_name,
-        parsed.currency_code,
-        parsed.redemptions * (parsed.face_value_local + parsed.clearing_fee_local) as spend_local,
-        {{ media_impact.to_usd('parsed.redemptions * (parsed.face_value_local + parsed.clearing_fee_local)', 'parsed.currency_code') }}
-            as spend_usd,
-        parsed.clips,
-        parsed.redemptions
-    from parsed
+        {{ dbt.concat(["'coupons:'", 'costed.offer_code']) }} as campaign_id,
+        costed.offer_code as campaign_name,
+        costed.currency_code,
+        costed.spend_local,
+        {{ media_impact.to_usd('costed.spend_local', 'costed.currency_code') }} as spend_usd,
+        costed.clips,
+        costed.redemptions
+    from costed
     left join markets
-        on parsed.market_code = markets.market_id
+        on costed.market_code = markets.market_id
     left join channel_map
-        on {{ dbt.split_part('parsed.offer_code', "'_'", 3) }} = channel_map.source_channel_code
+        on {{ dbt.split_part('costed.offer_code', "'_'", 3) }} = channel_map.source_channel_code
     left join fx
-        on parsed.week_start = fx.week_start
-        and parsed.currency_code = fx.currency_code
+        on costed.week_start = fx.week_start
+        and costed.currency_code = fx.currency_code
 )
 
 select * from final

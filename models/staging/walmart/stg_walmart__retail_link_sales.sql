@@ -37,7 +37,7 @@ parsed as (
         "Item Nbr" as item_number,
         {{ media_impact.try_cast('"POS Qty"', dbt.type_bigint()) }} as units,
         {{ media_impact.try_cast('"POS Sales"', media_impact.type_double()) }} as revenue_local,
-        "Currency" as currency_code,
+        currency as currency_code,
         {{ media_impact.try_parse_timestamp('"Load Timestamp"', '%m/%d/%Y %H:%M:%S') }} as loaded_at
     from source
 ),
@@ -46,10 +46,10 @@ ranked as (
     select
         parsed.*,
         row_number() over (
-            partition by walmart_week_code, store_market, item_number
-            order by loaded_at desc, revenue_local desc, units desc
+            partition by parsed.walmart_week_code, parsed.store_market, parsed.item_number
+            order by parsed.loaded_at desc, parsed.revenue_local desc, parsed.units desc
         ) as load_rank,
-        count(*) over (partition by walmart_week_code, store_market, item_number) as n_loads
+        count(*) over (partition by parsed.walmart_week_code, parsed.store_market, parsed.item_number) as n_loads
     from parsed
 ),
 
