@@ -5,11 +5,16 @@
 Generates a clean-room-shaped world in a DuckDB file (seeded, deterministic),
 renders the project's attribution macros to the exact SQL the dbt models run,
 and times journey building, distinct-path aggregation and the five heuristic
-models, each run materialising its tables. Prints every run and the medians.
+models, each run materialising its tables. Prints every run and the medians:
+wall-clock seconds, and the process's CPU seconds (DuckDB's threads run inside
+it) with the machine's load average, since a shared 2-core machine slows wall
+time without changing the work done.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import tempfile
 import time
@@ -50,6 +55,11 @@ def generate_world(con: duckdb.DuckDBPyConnection, n_touchpoints: int, seed: int
     )
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(n_touchpoints: int, repeats: int, threads: int, lookback_days: int, half_life_days: float) -> dict:
     journeys_sql, paths_sql, credit_sql = render_macros_sql(
         [
@@ -68,13 +78,19 @@ def run(n_touchpoints: int, repeats: int, threads: int, lookback_days: int, half
         for r in range(repeats):
             timings = {}
             t_start = time.perf_counter()
+            cpu_start = _cpu_seconds()
             for name, sql in (("journey_touches", journeys_sql), ("paths", paths_sql), ("heuristic_credit", credit_sql)):
                 t = time.perf_counter()
                 con.execute(f"create or replace table {name} as {sql}")
                 timings[name] = time.perf_counter() - t
             timings["total"] = time.perf_counter() - t_start
+            timings["total_cpu"] = _cpu_seconds() - cpu_start
             runs.append(timings)
-            print(f"run {r + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()), flush=True)
+            print(
+                f"run {r + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items())
+                + f" (load average {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
         n_paths = con.execute("select count(*) from paths").fetchone()[0]
         n_journeys = con.execute("select sum(journeys) from paths").fetchone()[0]
         con.close()
