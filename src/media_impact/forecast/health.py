@@ -33,14 +33,15 @@ def psi(reference: np.ndarray, recent: np.ndarray, bins: int = 10) -> float:
     return float(np.sum((r - e) * np.log(r / e)))
 
 
-def feature_drift(panel: pd.DataFrame, last_week: pd.Timestamp, window_weeks: int, bins: int, warn: float) -> pd.DataFrame:
+def feature_drift(panel: pd.DataFrame, last_week: pd.Timestamp, window_weeks: int, bins: int, warn: float,
+                  exclude: list[str] | None = None) -> pd.DataFrame:
     """PSI per numeric feature between the training window (weeks before the latest
     `window_weeks`) and the latest `window_weeks` actual weeks, pooled over series."""
     start_recent = last_week - pd.Timedelta(weeks=window_weeks - 1)
     actual = panel.loc[panel["units"].notna() & (panel["week_start"] <= last_week)]
     reference = actual.loc[actual["week_start"] < start_recent]
     recent = actual.loc[actual["week_start"] >= start_recent]
-    skip = {"week_start", "series_id", "market_id", "retailer_id", "country_id"}
+    skip = {"week_start", "series_id", "market_id", "retailer_id", "country_id", *(exclude or [])}
     rows = []
     for col in [c for c in panel.columns if c not in skip and pd.api.types.is_numeric_dtype(panel[c])]:
         value = psi(reference[col].to_numpy(), recent[col].to_numpy(), bins)

@@ -99,25 +99,28 @@ def mase_scale(panel: pd.DataFrame, cutoff: pd.Timestamp, season: int = 52) -> p
     return diffs.assign(diff=diffs["diff"].abs()).groupby("series_id")["diff"].mean()
 
 
-def holt_winters(history: pd.Series, horizon: int, quantiles: list[float], season: int = 52) -> np.ndarray:
+def holt_winters(history: pd.Series, horizon: int, quantiles: list[float], season: int = 52,
+                 initialization_method: str = "heuristic") -> np.ndarray:
     """statsmodels Holt-Winters (additive damped trend, additive season) forecast with quantiles.
 
     Interval half-widths use the in-sample one-step residual sd sigma and the
     simple-exponential-smoothing variance growth sigma^2 (1 + (h - 1) alpha^2),
     with normal quantiles (an approximation: trend and season terms are ignored).
     Falls back to a damped trend without season when history is under two seasons.
+    Initial states come from the "heuristic" decomposition by default: estimating
+    the 52 seasonal states by likelihood made each fit ~4x slower.
     """
     from scipy.stats import norm
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     y = history.to_numpy(dtype="float64")
-    seasonal = len(y) >= 2 * season + 4
+    seasonal = len(y) >= 2 * season
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = ExponentialSmoothing(
             y, trend="add", damped_trend=True,
             seasonal="add" if seasonal else None, seasonal_periods=season if seasonal else None,
-            initialization_method="estimated",
+            initialization_method=initialization_method,
         ).fit()
     mean = np.asarray(fit.forecast(horizon))
     sigma = float(np.std(y - fit.fittedvalues, ddof=1))

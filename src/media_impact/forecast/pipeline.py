@@ -46,7 +46,8 @@ class Stage:
         self.scale = mase_scale(self.panel, self.origins[0] if self.origins else self.last_week).clip(lower=1e-9)
         self.scale_sq = self.scale**2
 
-    def fit_predict(self, cutoff: pd.Timestamp, scores: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def fit_predict(self, cutoff: pd.Timestamp, scores: pd.DataFrame | None = None,
+                    global_only: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Forecasts from origin `cutoff` for weeks cutoff+1..cutoff+h by every model, both levels,
         and the global model's conformity scores for the weeks with actuals.
 
@@ -62,6 +63,8 @@ class Stage:
         for j, tau in enumerate(self.quantiles):
             if tau in self.calibrate_levels:
                 glob[f"{QCOL[tau]}_uncalibrated"] = raw[:, j]
+        if global_only:  # calibration warm-up origins need only the global model's scores
+            return glob, conformity_scores(glob, raw, level)
         series = [glob, self._frame(pred_design, SNAIVE, seasonal_naive(pred_design, self.panel, cutoff, self.quantiles))]
         country = self._country_forecasts(cutoff)
         method = self.cfg["reconciliation"]["method"]
@@ -97,7 +100,8 @@ class Stage:
         scale = full.groupby("country_id")["units"].apply(lambda s: (s - s.shift(52)).abs().mean())
         frames = []
         for country_id, h in hist.groupby("country_id"):
-            q = holt_winters(h["units"].reset_index(drop=True), self.horizon, self.quantiles)
+            q = holt_winters(h["units"].reset_index(drop=True), self.horizon, self.quantiles,
+                             initialization_method=self.cfg["baseline"].get("ets_initialization", "heuristic"))
             weeks = cutoff + pd.to_timedelta(7 * np.arange(1, self.horizon + 1), unit="D")
             f = pd.DataFrame({"series_id": f"country:{country_id}", "country_id": country_id, "market_id": None,
                               "retailer_id": None, "origin_week": cutoff, "week_start": weeks,
@@ -168,8 +172,9 @@ def backtest_predictions(features: pd.DataFrame, cfg: dict | None = None, stage:
     actual weeks) fit on weeks <= origin and forecast the next `horizon` weeks."""
     stage = stage or Stage(features, cfg or load_config())
     step = pd.Timedelta(weeks=int(stage.cfg["backtest"]["step_weeks"]))
-    # one calibration origin before the first reported one seeds the conformal scores
-    scores = [stage.fit_predict(stage.origins[0] - step)[1]] if stage.calibrate_levels else []
+    # calibration origins before the first reported one seed the conformal scores
+    n_cal = int(stage.cfg.get("calibration", {}).get("warmup_origins", 1)) if stage.calibrate_levels else 0
+    scores = [stage.fit_predict(stage.origins[0] - k * step, global_only=True)[1] for k in range(n_cal, 0, -1)]
     frames = []
     for origin in stage.origins:
         frame, score = stage.fit_predict(origin, pd.concat(scores, ignore_index=True) if scores else None)
@@ -299,7 +304,8 @@ def feature_drift(features: pd.DataFrame, cfg: dict | None = None) -> pd.DataFra
     cfg = cfg or load_config()
     panel = prepare_panel(features)
     h = cfg["health"]
-    return health.feature_drift(panel, last_actual_week(panel), int(h["drift_window_weeks"]), int(h["psi_bins"]), float(h["psi_warn"]))
+    return health.feature_drift(panel, last_actual_week(panel), int(h["drift_window_weeks"]), int(h["psi_bins"]), float(h["psi_warn"]),
+                                h.get("drift_exclude"))
 
 
 def accuracy_over_time(pred: pd.DataFrame, cfg: dict | None = None) -> pd.DataFrame:
