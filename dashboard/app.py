@@ -87,10 +87,11 @@ def not_built(relation: str, owner: str) -> None:
 def usd(x: float) -> str:
     if pd.isna(x):
         return "n/a"
+    sign = "-" if x < 0 else ""
     for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(x) >= div:
-            return f"${x / div:,.2f}{suffix}"
-    return f"${x:,.0f}"
+            return f"{sign}${abs(x) / div:,.2f}{suffix}"
+    return f"{sign}${abs(x):,.0f}"
 
 
 def country() -> str | None:
@@ -221,10 +222,13 @@ def page_curves() -> None:
     band = st.slider("Allowed change per channel (+-% of current spend)", 10, 100, 50, step=5) / 100
     bounds = dd.bounds_around(current, band=band, curves=stored)
     lo_sum, hi_sum = sum(b[0] for b in bounds.values()), sum(b[1] for b in bounds.values())
+    default_m = float(round(min(max(total_now, lo_sum), hi_sum) / 1e6, 1))
     budget_m = st.slider("Total budget ($M)", float(round(lo_sum / 1e6, 1)), float(round(hi_sum / 1e6, 1)),
-                         float(round(min(max(total_now, lo_sum), hi_sum) / 1e6, 1)), step=0.1)
+                         default_m, step=0.1)
     if st.button("Optimise", type="primary") or "optimised" not in st.session_state:
-        budget = min(max(budget_m * 1e6, lo_sum), hi_sum)
+        # the slider's default stands for today's total exactly, not its rounding
+        budget = total_now if budget_m == default_m else budget_m * 1e6
+        budget = min(max(budget, lo_sum), hi_sum)
         st.session_state["optimised"] = (budget, dd.optimise_budget(stored, budget, bounds))
     budget, plan = st.session_state["optimised"]
     plan = plan.copy()
