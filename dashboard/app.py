@@ -225,12 +225,13 @@ def page_curves() -> None:
     default_m = float(round(min(max(total_now, lo_sum), hi_sum) / 1e6, 1))
     budget_m = st.slider("Total budget ($M)", float(round(lo_sum / 1e6, 1)), float(round(hi_sum / 1e6, 1)),
                          default_m, step=0.1)
-    if st.button("Optimise", type="primary") or "optimised" not in st.session_state:
+    key = f"optimised_{country()}_{band}"  # a plan belongs to one country and one band
+    if st.button("Optimise", type="primary") or key not in st.session_state:
         # the slider's default stands for today's total exactly, not its rounding
         budget = total_now if budget_m == default_m else budget_m * 1e6
         budget = min(max(budget, lo_sum), hi_sum)
-        st.session_state["optimised"] = (budget, dd.optimise_budget(stored, budget, bounds))
-    budget, plan = st.session_state["optimised"]
+        st.session_state[key] = (budget, dd.optimise_budget(stored, budget, bounds))
+    budget, plan = st.session_state[key]
     plan = plan.copy()
     plan["current_spend_usd"] = plan["channel_id"].map(current)
     plan["current_revenue_usd"] = [float(stored[c](current[c])) for c in plan["channel_id"]]
