@@ -50,12 +50,19 @@ def campaign_number(platform: str, name: str, digits: int) -> str:
     return str(10 ** (digits - 1) + zlib.crc32(f"{platform}|{name}".encode()) % (9 * 10 ** (digits - 1)))
 
 
+def campaign_numbers(platform: str, names: pd.Series, digits: int) -> np.ndarray:
+    """campaign_number for every row, computed once per distinct name."""
+    codes, uniques = pd.factorize(names)
+    return np.array([campaign_number(platform, n, digits) for n in uniques], dtype=object)[codes]
+
+
 def fmt_money(x: np.ndarray) -> np.ndarray:
-    return np.char.mod("%.2f", np.round(np.asarray(x, float), 2))
+    """Money rounded to cents; raw CSVs write floats with '%.2f' (numeric columns keep big feeds fast)."""
+    return np.round(np.asarray(x, float), 2)
 
 
 def fmt_int(x: np.ndarray) -> np.ndarray:
-    return np.char.mod("%d", np.asarray(x, dtype=np.int64))
+    return np.asarray(x, dtype=float).round().astype(np.int64)
 
 
 def fmt_num(x, decimals: int) -> np.ndarray:
@@ -63,7 +70,9 @@ def fmt_num(x, decimals: int) -> np.ndarray:
 
 
 def _dates(values, fmt: str) -> np.ndarray:
-    return pd.DatetimeIndex(values).strftime(fmt).to_numpy()
+    """Format dates through their distinct values (a feed has few distinct days, many rows)."""
+    codes, uniques = pd.factorize(pd.DatetimeIndex(values), sort=True)
+    return pd.DatetimeIndex(uniques).strftime(fmt).to_numpy(dtype=object)[codes]
 
 
 def _delivery_frame(world: World, k: int, flight: str, spend: np.ndarray, rng) -> pd.DataFrame:
@@ -111,7 +120,7 @@ def feed_meta(world: World) -> pd.DataFrame:
             "date_stop": _dates(pd.DatetimeIndex(df.date) + pd.Timedelta(days=6), "%Y-%m-%d"),
             "account_id": np.where(df.country_id == "ca", "act_4471902", "act_4471901"),
             "account_currency": df.currency,
-            "campaign_id": [campaign_number("meta", n, 17) for n in df.campaign_name],
+            "campaign_id": campaign_numbers("meta", df.campaign_name, 17),
             "campaign_name": df.campaign_name,
             "region": codes[df.market],
             "spend": fmt_money(df.spend_usd / df.fx),
@@ -135,7 +144,7 @@ def feed_google_ads(world: World) -> pd.DataFrame:
             "segments_week": _dates(df.date, "%Y-%m-%d"),
             "customer_id": np.where(df.country_id == "ca", "5532018844", "5532018843"),
             "customer_currency_code": df.currency,
-            "campaign_id": [campaign_number("google", n, 11) for n in df.campaign_name],
+            "campaign_id": campaign_numbers("google", df.campaign_name, 11),
             "campaign_name": df.campaign_name,
             "campaign_advertising_channel_type": df.channel_type,
             "segments_geo_target_region": codes[df.market],
@@ -156,7 +165,7 @@ def feed_ctv_dsp(world: World) -> pd.DataFrame:
             "Week": _dates(df.date, "%m/%d/%Y"),
             "Advertiser": "Media Impact Brands",
             "Campaign": df.campaign_name,
-            "Campaign ID": [campaign_number("ctv", n, 8) for n in df.campaign_name],
+            "Campaign ID": campaign_numbers("ctv", df.campaign_name, 8),
             "Metro": codes[df.market],
             "Impressions": fmt_int(df.impressions),
             "Completed Views": fmt_int(np.round(df.impressions * rng.uniform(0.90, 0.97, len(df)))),
@@ -176,7 +185,7 @@ def feed_amazon_ads(world: World) -> pd.DataFrame:
             "endDate": _dates(pd.DatetimeIndex(df.date) + pd.Timedelta(days=6), "%Y-%m-%d"),
             "countryCode": np.where(df.country_id == "ca", "CA", "US"),
             "currencyCode": df.currency,
-            "campaignId": [campaign_number("amazon", n, 15) for n in df.campaign_name],
+            "campaignId": campaign_numbers("amazon", df.campaign_name, 15),
             "campaignName": df.campaign_name,
             "regionCode": codes[df.market],
             "impressions": fmt_int(df.impressions),
@@ -193,7 +202,7 @@ def feed_walmart_connect(world: World) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "week_start_date": _dates(df.date, "%m/%d/%Y"),
-            "campaign_id": [campaign_number("walmart", n, 9) for n in df.campaign_name],
+            "campaign_id": campaign_numbers("walmart", df.campaign_name, 9),
             "campaign_name": df.campaign_name,
             "market_code": codes[df.market],
             "ad_spend": fmt_money(df.spend_usd),
@@ -581,9 +590,9 @@ def reference_tables(world: World, walmart_cal: pd.DataFrame) -> dict[str, pd.Da
 
 
 # ------------------------------------------------------------------ writing
-def _write_csv(df: pd.DataFrame, path: Path) -> None:
+def _write_csv(df: pd.DataFrame, path: Path, float_format: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, lineterminator="\n", float_format="%.6f")
+    df.to_csv(path, index=False, lineterminator="\n", float_format=float_format)
 
 
 def write_world(world: World, out: Path) -> dict[str, int]:
@@ -610,9 +619,10 @@ def write_world(world: World, out: Path) -> dict[str, int]:
     truths = truth_tables(world, credit)
 
     rows = {}
-    for folder, tables in (("raw", raw), ("reference", refs), ("truth", truths)):
+    # raw feeds: every float column is money in cents (other decimals are pre-formatted text)
+    for folder, tables, float_format in (("raw", raw, "%.2f"), ("reference", refs, "%.6f"), ("truth", truths, "%.6f")):
         for name, df in sorted(tables.items()):
-            _write_csv(df, out / folder / f"{name}.csv")
+            _write_csv(df, out / folder / f"{name}.csv", float_format)
             rows[name] = len(df)
     from .seed_yaml import write_seed_yaml
 
