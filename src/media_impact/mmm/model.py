@@ -122,6 +122,7 @@ class MMM:
         self.y_scale, self.spend_scale = data.scales()                  # (G,), (G, C)
         xs = data.spend / self.spend_scale[:, None, :]
         self.xs = np.concatenate([xs, np.zeros((G, self.L, C))], axis=1)  # padded tail
+        self.lag = self._lagged(self.xs, self.L)
         self.z_raw, self.control_names = self._controls(data.weeks, data.controls)
         zs = self.z_raw.reshape(G * T, -1)
         self.z_mean = zs.mean(axis=0)
@@ -190,13 +191,89 @@ class MMM:
             return tf.hill_derivative(a, sat["half_sat"], sat["slope"])
         return tf.logistic_derivative(a, sat["lam"])
 
-    def features(self, theta, xs=None) -> np.ndarray:
-        """Saturated adstock ``f_c`` for every series, week (incl. tail), channel."""
-        xs = self.xs if xs is None else xs
-        out = np.empty_like(xs)
+    @staticmethod
+    def _lagged(xs: np.ndarray, L: int) -> np.ndarray:
+        """``lag[g, t, c, l] = xs[g, t - l, c]`` (0 before week 0), so adstock of every
+        channel is one contraction with its weights: ``a = lag @ w``."""
+        G, T, C = xs.shape
+        lag = np.zeros((G, T, C, L))
+        for l in range(L):
+            lag[:, l:, :, l] = xs[:, : T - l, :]
+        return lag
+
+    def weights_all(self, theta, with_grad: bool = False):
+        """Lag weights of every channel ``W`` (C, L) and, with ``with_grad``, their
+        derivatives ``dW`` (C, L, n_adstock_params) by central differences of the
+        L weights (exact to ~1e-10; the weights are cheap, the data is not touched)."""
+        na = len(tf.ADSTOCK_PARAMS[self.s.adstock])
+        if self.s.adstock == "geometric":
+            # w_l = a^l / S (normalised, S = sum_k a^k) or a^l; dw_l/da = l a^(l-1) - w_l S'/S ...
+            a = np.asarray(theta[:, 0], float)[:, None]
+            lags = np.arange(self.L, dtype=float)[None, :]
+            pw = np.power(a, lags)
+            dpw = lags * np.power(a, np.maximum(lags - 1.0, 0.0))
+            if self.s.normalize_adstock:
+                S, dS = pw.sum(axis=1, keepdims=True), dpw.sum(axis=1, keepdims=True)
+                W, dW = pw / S, (dpw * S - pw * dS) / (S * S)
+            else:
+                W, dW = pw, dpw
+            return W, (dW[:, :, None] if with_grad else None)
+        W = np.stack([self.weights(theta[c]) for c in range(self.C)])
+        if not with_grad:
+            return W, None
+        dW = np.zeros((self.C, self.L, na))
         for c in range(self.C):
-            out[:, :, c] = self.saturate(theta[c], self.adstocked(theta[c], xs[:, :, c]))
-        return out
+            for p in range(na):
+                lo, hi = self.s.bounds[self.param_names[p]]
+                h = 1e-6 * max(1.0, abs(theta[c, p]))
+                up, dn = theta[c].copy(), theta[c].copy()
+                up[p] = min(theta[c, p] + h, hi)
+                dn[p] = max(theta[c, p] - h, lo)
+                dW[c, :, p] = (self.weights(up) - self.weights(dn)) / (up[p] - dn[p])
+        return W, dW
+
+    def _sat_params(self, theta):
+        na = len(tf.ADSTOCK_PARAMS[self.s.adstock])
+        return theta[:, na:]
+
+    def features(self, theta, xs=None, with_grad: bool = False):
+        """Saturated adstock ``f_c`` for every series, week (incl. tail), channel:
+        (G, T + l_max, C), all channels at once. With ``with_grad`` also
+        ``dF/dtheta`` (G, T + l_max, C, P): adstock parameters through
+        ``f'(a) lag @ dW``, Hill ``df/dk = -f (1 - f) s / k``,
+        ``df/ds = f (1 - f) ln(a / k)``, logistic ``df/dlam = (a / 2)(1 - tanh^2)``."""
+        lag = self.lag if xs is None else self._lagged(xs, self.L)
+        W, dW = self.weights_all(theta, with_grad)
+        A = np.einsum("gtcl,cl->gtc", lag, W)
+        sp = self._sat_params(theta)
+        if self.s.saturation == "hill":
+            k, s = sp[:, 0], sp[:, 1]
+            Ap = np.maximum(A, 0.0)
+            pos = Ap > 0
+            with np.errstate(divide="ignore"):
+                logr = np.where(pos, np.log(np.where(pos, Ap, 1.0)) - np.log(k), 0.0)
+            xs_ = np.power(Ap, s)                      # same arithmetic as transforms.hill
+            F = xs_ / (xs_ + np.power(k, s))
+        else:
+            lam = sp[:, 0]
+            F = np.tanh(0.5 * lam * A)
+        if not with_grad:
+            return F
+        G, Tp, C = A.shape
+        dF = np.zeros((G, Tp, C, self.P))
+        na = dW.shape[2]
+        if self.s.saturation == "hill":
+            q = F * (1.0 - F)
+            dfda = np.where(pos, q * s / np.where(pos, Ap, 1.0), 0.0)
+            dF[..., na] = -q * s / k
+            dF[..., na + 1] = q * logr
+        else:
+            t2 = 1.0 - F * F
+            dfda = 0.5 * lam * t2
+            dF[..., na] = 0.5 * A * t2
+        for p in range(na):
+            dF[..., p] = dfda * np.einsum("gtcl,cl->gtc", lag, dW[:, :, p])
+        return F, dF
 
     # ----- calibration --------------------------------------------------------
     def _compile_experiment(self, e: Experiment):
@@ -272,36 +349,28 @@ class MMM:
         """
         self.n_evals += 1
         theta = self.unpack(vec)
-        beta, ssr, _ = self.solve(theta)
+        feats, dF = self.features(theta, with_grad=True)
+        beta, ssr, _ = self.solve(theta, feats)
         A, b, _ = self._last
         r = b - A @ beta
         r_main = r[: self.N].reshape(self.G, self.T)
-        grad = np.zeros((self.C, self.P))
-        bnds = self.s.bounds
-        for c in range(self.C):
-            if beta[c] == 0.0:
-                continue
-            x = self.xs[:, :, c]
-            f0 = self.feature_channel(theta[c], x)
-            for p, name in enumerate(self.param_names):
-                lo, hi = bnds[name]
-                h = 1e-6 * max(1.0, abs(theta[c, p]))
-                if theta[c, p] + h > hi:
-                    h = -h
-                tc = theta[c].copy()
-                tc[p] += h
-                df = (self.feature_channel(tc, x) - f0) / h
-                g = -2.0 * beta[c] * float(np.sum(r_main * df[:, : self.T]))
-                if self._cal and self.sigma is not None and self.s.calibration_weight > 0:
-                    w = np.sqrt(self.s.calibration_weight) * self.sigma
+        # r is orthogonal to the controls and the per-series means, so r'(dFd) = r'(dF)
+        grad = -2.0 * beta[:, None] * np.einsum("gt,gtcp->cp", r_main, dF[:, : self.T])
+        if self._cal and self.sigma is not None and self.s.calibration_weight > 0:
+            w = np.sqrt(self.s.calibration_weight) * self.sigma
+            for k, (c, _, _, e) in enumerate(self._cal):
+                if beta[c] == 0.0:
+                    continue
+                g0 = self.experiment_gain(theta, k)
+                for p, name in enumerate(self.param_names):
+                    lo, hi = self.s.bounds[name]
+                    h = 1e-6 * max(1.0, abs(theta[c, p]))
+                    if theta[c, p] + h > hi:
+                        h = -h
                     th2 = theta.copy()
-                    th2[c] = tc
-                    for k, (ck, _, _, e) in enumerate(self._cal):
-                        if ck != c:
-                            continue
-                        dv = w * (self.experiment_gain(th2, k) - self.experiment_gain(theta, k)) / h / e.se_usd
-                        g += -2.0 * beta[c] * r[self.N + self.K + self.C + k] * dv
-                grad[c, p] = g
+                    th2[c, p] += h
+                    dv = w * (self.experiment_gain(th2, k) - g0) / h / e.se_usd
+                    grad[c, p] += -2.0 * beta[c] * r[self.N + self.K + self.C + k] * dv
         return ssr / self.N / self.obj_scale, grad.ravel() / self.N / self.obj_scale
 
     def finish(self, theta, objective=None) -> Fit:
