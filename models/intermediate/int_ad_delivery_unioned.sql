@@ -4,31 +4,17 @@
     clicks spread as floor(n / 7) plus one on the first mod(n, 7) days, so weekly sums
     are exact. CRM sends keep their send day. Coupons report clips as impressions and
     redemptions as clicks; CRM reports emails sent as impressions. -#}
-with meta as (
-    select * from {{ ref('stg_meta__ads_insights') }}
-),
+{#- Feeds already in the delivery shape: (staging model, platform). -#}
+{%- set delivery_feeds = [
+    ('stg_meta__ads_insights', 'meta'),
+    ('stg_google_ads__campaign_geo_stats', 'google_ads'),
+    ('stg_ctv_dsp__deliveries', 'ctv_dsp'),
+    ('stg_amazon_ads__campaign_reports', 'amazon_ads'),
+    ('stg_walmart_connect__weekly_reports', 'walmart_connect'),
+    ('stg_target_roundel__weekly_reports', 'target_roundel'),
+] -%}
 
-google_ads as (
-    select * from {{ ref('stg_google_ads__campaign_geo_stats') }}
-),
-
-ctv_dsp as (
-    select * from {{ ref('stg_ctv_dsp__deliveries') }}
-),
-
-amazon_ads as (
-    select * from {{ ref('stg_amazon_ads__campaign_reports') }}
-),
-
-walmart_connect as (
-    select * from {{ ref('stg_walmart_connect__weekly_reports') }}
-),
-
-target_roundel as (
-    select * from {{ ref('stg_target_roundel__weekly_reports') }}
-),
-
-coupons as (
+with coupons as (
     select * from {{ ref('stg_coupons__redemptions') }}
 ),
 
@@ -37,6 +23,7 @@ crm as (
 ),
 
 weekly as (
+    {%- for model_name, platform in delivery_feeds %}
     select
         week_start,
         market_id,
@@ -44,77 +31,13 @@ weekly as (
         channel_id,
         campaign_id,
         campaign_name,
-        'meta' as platform,
+        '{{ platform }}' as platform,
         spend_usd,
         impressions,
         clicks
-    from meta
+    from {{ ref(model_name) }}
     union all
-    select
-        week_start,
-        market_id,
-        country_id,
-        channel_id,
-        campaign_id,
-        campaign_name,
-        'google_ads' as platform,
-        spend_usd,
-        impressions,
-        clicks
-    from google_ads
-    union all
-    select
-        week_start,
-        market_id,
-        country_id,
-        channel_id,
-        campaign_id,
-        campaign_name,
-        'ctv_dsp' as platform,
-        spend_usd,
-        impressions,
-        clicks
-    from ctv_dsp
-    union all
-    select
-        week_start,
-        market_id,
-        country_id,
-        channel_id,
-        campaign_id,
-        campaign_name,
-        'amazon_ads' as platform,
-        spend_usd,
-        impressions,
-        clicks
-    from amazon_ads
-    union all
-    select
-        week_start,
-        market_id,
-        country_id,
-        channel_id,
-        campaign_id,
-        campaign_name,
-        'walmart_connect' as platform,
-        spend_usd,
-        impressions,
-        clicks
-    from walmart_connect
-    union all
-    select
-        week_start,
-        market_id,
-        country_id,
-        channel_id,
-        campaign_id,
-        campaign_name,
-        'target_roundel' as platform,
-        spend_usd,
-        impressions,
-        clicks
-    from target_roundel
-    union all
+    {%- endfor %}
     select
         week_start,
         market_id,

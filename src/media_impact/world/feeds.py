@@ -313,6 +313,26 @@ def _restate(df: pd.DataFrame, key_period_end: pd.Series, world: World, name: st
     return out
 
 
+def _retailer_week_rows(world: World, days, units, r: int, first_weekday: int, launch) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
+    """Sum daily units into a retailer's 7-day weeks starting on first_weekday (Monday=0).
+
+    Returns one row per (week, market, product) the retailer sells (product launched by
+    the week's end, retailer present in the market), and the weeks' first days.
+    """
+    first = int(np.flatnonzero(days.weekday == first_weekday)[0])
+    n_wk = (len(days) - first) // 7
+    wk_units = units[first : first + 7 * n_wk, :, r, :].reshape(n_wk, 7, units.shape[1], units.shape[3]).sum(axis=1)
+    wk_start = days[first : first + 7 * n_wk : 7]
+    w_idx, m_idx, p_idx = np.nonzero(np.ones_like(wk_units, dtype=bool))
+    week_end = wk_start[w_idx] + pd.Timedelta(days=6)
+    keep = (week_end.to_numpy() >= launch[p_idx]) & (world.retailer_share[m_idx, r] > 0)
+    w_idx, m_idx, p_idx = w_idx[keep], m_idx[keep], p_idx[keep]
+    df = pd.DataFrame({"_order": np.arange(len(w_idx)), "_units": wk_units[w_idx, m_idx, p_idx], "w": w_idx, "m": m_idx, "p": p_idx})
+    df["week_begin"] = wk_start[w_idx]
+    df["week_end"] = df["week_begin"] + pd.Timedelta(days=6)
+    return df, wk_start
+
+
 def feed_pos(world: World) -> dict[str, pd.DataFrame]:
     days, units = daily_units(world)
     m = world.markets
@@ -351,19 +371,10 @@ def feed_pos(world: World) -> dict[str, pd.DataFrame]:
 
     # Walmart: fiscal weeks Sat-Fri, item numbers, US-style dates, quoted Retail Link headers
     r = retailer_ids.index("walmart")
-    sat0 = int(np.flatnonzero(days.weekday == 5)[0])
-    n_wk = (len(days) - sat0) // 7
-    wk_units = units[sat0 : sat0 + 7 * n_wk, :, r, :].reshape(n_wk, 7, *units.shape[1:2], units.shape[3]).sum(axis=1)
-    wk_start = days[sat0 : sat0 + 7 * n_wk : 7]
+    df, wk_start = _retailer_week_rows(world, days, units, r, first_weekday=5, launch=launch)
     cal = walmart_calendar(wk_start)
-    w_idx, m_idx, p_idx = np.nonzero(np.ones_like(wk_units, dtype=bool))
-    week_end = wk_start[w_idx] + pd.Timedelta(days=6)
-    keep = (week_end.to_numpy() >= launch[p_idx]) & (world.retailer_share[m_idx, r] > 0)
-    w_idx, m_idx, p_idx = w_idx[keep], m_idx[keep], p_idx[keep]
-    df = pd.DataFrame({"_order": np.arange(len(w_idx)), "_units": wk_units[w_idx, m_idx, p_idx], "w": w_idx, "m": m_idx, "p": p_idx})
-    df["week_end"] = wk_start[w_idx] + pd.Timedelta(days=6)
     # Canadian sales converted at the rate of the Monday week holding most of the days
-    df["_fx"] = np.where(is_ca[m_idx], world.fx_weekly.reindex(wk_start[w_idx] + pd.Timedelta(days=2)).to_numpy(), 1.0)
+    df["_fx"] = np.where(is_ca[df.m], world.fx_weekly.reindex(wk_start[df.w] + pd.Timedelta(days=2)).to_numpy(), 1.0)
     df = _restate(df, df.week_end, world, "walmart")
     feeds["raw_walmart__retail_link_sales"] = pd.DataFrame(
         {
@@ -380,17 +391,8 @@ def feed_pos(world: World) -> dict[str, pd.DataFrame]:
 
     # Target: Sunday-start weeks, DPCI, YYYYMMDD dates, US only
     r = retailer_ids.index("target")
-    sun0 = int(np.flatnonzero(days.weekday == 6)[0])
-    n_wk = (len(days) - sun0) // 7
-    wk_units = units[sun0 : sun0 + 7 * n_wk, :, r, :].reshape(n_wk, 7, units.shape[1], units.shape[3]).sum(axis=1)
-    wk_start = days[sun0 : sun0 + 7 * n_wk : 7]
-    w_idx, m_idx, p_idx = np.nonzero(np.ones_like(wk_units, dtype=bool))
-    week_end = wk_start[w_idx] + pd.Timedelta(days=6)
-    keep = (week_end.to_numpy() >= launch[p_idx]) & (world.retailer_share[m_idx, r] > 0)
-    w_idx, m_idx, p_idx = w_idx[keep], m_idx[keep], p_idx[keep]
-    df = pd.DataFrame({"_order": np.arange(len(w_idx)), "_units": wk_units[w_idx, m_idx, p_idx], "w": w_idx, "m": m_idx, "p": p_idx})
-    df["week_begin"] = wk_start[w_idx]
-    df = _restate(df, df.week_begin + pd.Timedelta(days=6), world, "target")
+    df, _ = _retailer_week_rows(world, days, units, r, first_weekday=6, launch=launch)
+    df = _restate(df, df.week_end, world, "target")
     feeds["raw_target__pos_sales"] = pd.DataFrame(
         {
             "week_beginning": _dates(df.week_begin, "%Y%m%d"),
