@@ -71,3 +71,7 @@ def _as_weeks(frame: pd.DataFrame) -> pd.DataFrame:
         if col.endswith("_week") or col == "week_start":
             out[col] = pd.to_datetime(out[col])
     return out
+
+
+def product_weekly(forecast: pd.DataFrame, sales: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    return _typed(pipeline.product_forecast(_as_weeks(forecast), sales, products))

@@ -375,3 +375,22 @@ def run_forecasting(features: pd.DataFrame, series_costs: pd.DataFrame | None = 
     return {"backtest_predictions": pred, "backtest_metrics": bt_metrics, "model_choice": choice,
             "backtest_cost": cost, "forecast": forecast, "national": national, "feature_drift": drift,
             "accuracy_over_time": accuracy, "runs": runs, "timings_s": timings}
+
+
+def product_forecast(forecast: pd.DataFrame, sales: pd.DataFrame, products: pd.DataFrame, share_weeks: int = 13) -> pd.DataFrame:
+    """Product forecasts by top-down proportions: each series' P10/P50/P90 times the product's share
+    of the series' units over its last `share_weeks` observed weeks, with the product's own
+    critical fractile and stocking quantity. Product P50s add up to the series P50."""
+    sales = sales.assign(week_start=pd.to_datetime(sales["week_start"]))
+    recent = sales.loc[sales["week_start"] > sales["week_start"].max() - pd.Timedelta(weeks=share_weeks)]
+    units = recent.groupby(["market_id", "retailer_id", "product_id"])["units"].sum().reset_index()
+    units["product_share"] = units["units"] / units.groupby(["market_id", "retailer_id"])["units"].transform("sum")
+    units = units.loc[units["product_share"] > 0, ["market_id", "retailer_id", "product_id", "product_share"]]
+    out = forecast[["market_id", "retailer_id", "country_id", "forecast_origin_week", "week_start", "horizon",
+                    "model", "p10", "p50", "p90"]].merge(units, on=["market_id", "retailer_id"], how="inner")
+    for col in ("p10", "p50", "p90"):
+        out[col] = out[col] * out["product_share"]
+    out = out.merge(products[["product_id", "unit_margin_usd", "unit_holding_cost_usd"]], on="product_id", how="left")
+    out["critical_fractile"] = money.critical_fractile(out["unit_margin_usd"], out["unit_holding_cost_usd"])
+    out["stocking_units"] = money.quantile_at(out["critical_fractile"], out["p10"], out["p50"], out["p90"])
+    return out.sort_values(["market_id", "retailer_id", "product_id", "week_start"]).reset_index(drop=True)
