@@ -29,6 +29,7 @@ final as (
         platform_reported_roas,
         incremental_roas,
         last_touch_credit_flag,
+        incremental_credit_share,
         incremental_credit_share - last_touch_credit_share as credit_gap_vs_last_touch
     from lenses
 )
