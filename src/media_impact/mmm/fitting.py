@@ -32,7 +32,7 @@ def _national(a: np.ndarray) -> np.ndarray:
 
 def cross_validate(data: PanelData, settings: Settings, theta0, experiments=None, sigma=None,
                    folds: int = 3, horizon: int = 13, refit: str = "full",
-                   n_starts: int = 2) -> dict:
+                   n_starts: int = 2, model: MMM | None = None) -> dict:
     """Expanding-window CV: for ``k = 1..folds`` train on weeks ``[0, T - (folds-k+1) h)``,
     predict the next ``h`` weeks (spend and controls known), score the summed series.
 
@@ -47,8 +47,9 @@ def cross_validate(data: PanelData, settings: Settings, theta0, experiments=None
         n_train = T - (folds - k) * horizon
         if n_train < max(26, 2 * horizon):
             continue
-        m = MMM(data.subset_weeks(n_train), replace(settings, n_starts=n_starts),
-                experiments, sigma)
+        m = (model.like(data.subset_weeks(n_train)) if model is not None else
+             MMM(data.subset_weeks(n_train), settings, experiments, sigma))
+        m.s = replace(settings, n_starts=n_starts)
         f = m.fit(starts=[theta0]) if refit == "full" else m.refine(theta0)
         pred = m.predict(f, data.subset_weeks(n_train + horizon))[:, n_train:]
         ys.append(_national(data.y[:, n_train:n_train + horizon]))
@@ -61,16 +62,34 @@ def cross_validate(data: PanelData, settings: Settings, theta0, experiments=None
 
 def fit_one(data: PanelData, settings: Settings, experiments=None, starts=None) -> tuple[MMM, Fit, float | None]:
     """Fit; with experiments, first fit without them to get the residual scale ``sigma``,
-    then refit with the calibration rows (warm-started from the uncalibrated optimum)."""
+    then refit with the calibration rows (L-BFGS-B from the uncalibrated optimum)."""
     m = MMM(data, settings)
     f = m.fit(starts=starts)
+    m, f = _multiplicative_passes(m, f)
     if not experiments:
         return m, f, None
     resid = (data.y - f.fitted) / m.y_scale[:, None]
     sigma = float(np.sqrt(np.mean(resid ** 2)))
-    mc = MMM(data, settings, experiments, sigma)
-    fc = mc.fit(starts=[f.theta] + list(starts or []))
+    mc = m.like(data, experiments=experiments, sigma=sigma)
+    # a calibration row is one more observation: refine from the uncalibrated optimum
+    fc = mc.refine(f.theta, settings.maxiter)
     return mc, fc, sigma
+
+
+def _multiplicative_passes(m: MMM, f):
+    """Multiplicative baseline ``y = ybar_g a_g exp(Gamma z) + media`` by a fixed point:
+    each pass divides the rows by the previous pass's baseline shape
+    ``exp((z - z0) Gamma)`` (which also weights the rows as multiplicative noise
+    needs), fits the additive model for the remaining shape and folds its control
+    coefficients into ``Gamma += gamma / mean(a_g)`` (a log-linear step)."""
+    if m.s.baseline != "multiplicative":
+        return m, f
+    gam = np.zeros(m.K)
+    for _ in range(max(m.s.baseline_passes - 1, 0)):
+        gam = gam + f.gamma / float(np.mean(f.intercept))
+        m = m.like(m.data, shape_gamma=gam)
+        f = m.refine(f.theta, m.s.maxiter)
+    return m, f
 
 
 def fit_candidates(name: str, data: PanelData, base: Settings, candidates: list[dict] | None,
@@ -89,7 +108,7 @@ def fit_candidates(name: str, data: PanelData, base: Settings, candidates: list[
         m, f, sigma = fit_one(data, s, experiments, starts)
         contrib = m.contributions(f).sum(axis=(0, 1))
         cvm = cross_validate(data, s, f.theta, experiments, sigma, cv["folds"],
-                             cv["horizon_weeks"], cv["refit"], cv["n_starts"])
+                             cv["horizon_weeks"], cv["refit"], cv["n_starts"], model=m)
         y_nat, fit_nat = _national(data.y), _national(f.fitted)
         rows.append({
             "candidate_id": i + 1, "adstock": s.adstock, "saturation": s.saturation,
@@ -142,7 +161,7 @@ def bootstrap(res: ModelResult, n: int = 100, block: int = 8, seed: int = 1,
     for b in range(n):
         idx = block_indices(data.n_weeks, block, rng)
         yb = fit.fitted + resid[:, idx]
-        m = MMM(data.with_y(yb), res.settings, res.model.experiments, res.model.sigma)
+        m = res.model.like(data.with_y(yb))
         fb = m.refine(fit.theta, maxiter)
         contrib = m.contributions(fb)
         for k in countries:
@@ -152,4 +171,60 @@ def bootstrap(res: ModelResult, n: int = 100, block: int = 8, seed: int = 1,
                 out[k]["incremental"][b, c] = resp.revenue(c, 1.0)
                 out[k]["roi"][b, c] = resp.roi(c)
                 out[k]["mroi"][b, c] = resp.marginal_roi(c)
+    return out
+
+
+def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0, window=None) -> dict:
+    """Parameter-uncertainty draws from the Laplace (Gauss-Newton) approximation.
+
+    The residual ``r(theta, beta)`` after projecting out the controls and series
+    means has Jacobian ``J = [beta_c dF_c/dtheta_cp | F_c]`` (projected the same
+    way). ``(theta, beta) ~ N(estimate, s^2 (J'J)^+)`` with
+    ``s^2 = inflate^2 SSR / (N - K - G - C (P + 1))``; each draw is clipped to the
+    parameter bounds and ``beta >= 0`` and pushed through the response (no refit,
+    so hundreds of draws cost less than one fit). Unlike the local bootstrap refit,
+    this carries the joint uncertainty of carryover, saturation and scale, which is
+    what dominates ROI uncertainty when the likelihood is flat along curve shapes.
+    Returns the same structure as :func:`bootstrap`.
+    """
+    data, fit, m = res.data, res.fit, res.model
+    C, P, G, T = m.C, m.P, m.G, m.T
+    feats, dF = m.features(fit.theta, with_grad=True)
+
+    def project(X):  # (G, T, k) -> residual-space columns (N + K, k)
+        X = X / m.shape[:, :, None]
+        Xd = (X - X.mean(axis=1, keepdims=True)).reshape(m.N, -1)
+        return np.vstack([Xd, np.zeros((m.K, Xd.shape[1]))]) - m.q @ (m.qm.T @ Xd)
+
+    cols_theta = project((dF[:, :T] * fit.beta[None, None, :, None]).reshape(G, T, C * P))
+    cols_beta = project(feats[:, :T])
+    J = np.hstack([cols_theta, cols_beta])
+    _, ssr, _ = m.solve(fit.theta, feats)
+    dof = max(m.N - m.K - G - C * (P + 1), 1)
+    s2 = inflate ** 2 * ssr / dof
+    cov = s2 * np.linalg.pinv(J.T @ J, rcond=1e-10, hermitian=True)
+    cov = 0.5 * (cov + cov.T)
+    mean = np.concatenate([fit.theta.ravel(), fit.beta])
+    w, V = np.linalg.eigh(cov)
+    root = V * np.sqrt(np.clip(w, 0.0, None))
+    rng = np.random.default_rng(seed)
+    lo, hi = np.array(m.bounds()).T
+    countries = sorted(set(data.group_country))
+    masks = {k: np.array([c == k for c in data.group_country]) for k in countries}
+    out = {k: {q: np.zeros((n, C)) for q in ("contribution", "incremental", "roi", "mroi")}
+           for k in countries}
+    for i in range(n):
+        d = mean + root @ rng.standard_normal(len(mean))
+        th = np.clip(d[: C * P], lo, hi).reshape(C, P)
+        be = np.clip(d[C * P:], 0.0, None)
+        fb = replace(fit, theta=th, beta=be)
+        F = m.features(th)[:, :T, :]
+        for k in countries:
+            contrib = (F[masks[k]] * be[None, None, :] * m.y_scale[masks[k], None, None]).sum(axis=(0, 1))
+            resp = m.response(fb, window, masks[k])
+            for c in range(C):
+                out[k]["contribution"][i, c] = contrib[c]
+                out[k]["incremental"][i, c] = resp.revenue(c, 1.0)
+                out[k]["roi"][i, c] = resp.roi(c)
+                out[k]["mroi"][i, c] = resp.marginal_roi(c)
     return out

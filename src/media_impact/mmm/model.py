@@ -67,6 +67,8 @@ class Settings:
     tol: float = 1e-6
     polish: bool = True
     calibration_weight: float = 1.0
+    baseline: str = "additive"      # or "multiplicative": controls scale the baseline
+    baseline_passes: int = 3        # fixed-point passes for the multiplicative baseline
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "Settings":
@@ -114,7 +116,8 @@ class MMM:
     """A compiled model: data, settings and the pieces that do not change in a search."""
 
     def __init__(self, data: PanelData, settings: Settings, experiments=None,
-                 sigma: float | None = None, t_ref: int | None = None):
+                 sigma: float | None = None, t_ref: int | None = None,
+                 shape_gamma=None, shape_center=None):
         self.data, self.s = data, settings
         G, T, C = data.spend.shape
         self.G, self.T, self.C, self.L = G, T, C, settings.l_max
@@ -129,8 +132,14 @@ class MMM:
         sd = zs.std(axis=0)
         self.z_sd = np.where(sd > 0, sd, 1.0)
         z = (self.z_raw - self.z_mean) / self.z_sd
+        # multiplicative baseline: rows are divided by the baseline shape
+        # exp((z - z0) Gamma) of the previous pass (see fitting.fit_one)
+        self.shape_gamma = None if shape_gamma is None else np.asarray(shape_gamma, float)
+        self.shape_center = self.z_mean if shape_center is None else np.asarray(shape_center, float)
+        self.shape = self.baseline_shape(self.z_raw)
         ys = data.y / self.y_scale[:, None]
         self.ys = ys
+        ys = ys / self.shape
         self.N = G * T
         zd = (z - z.mean(axis=1, keepdims=True)).reshape(self.N, -1)
         self.zd = zd
@@ -152,6 +161,19 @@ class MMM:
         self.sigma = sigma
         self._cal = [self._compile_experiment(e) for e in self.experiments]
         self.n_evals = 0
+
+    def baseline_shape(self, z_raw) -> np.ndarray:
+        """``exp((z - z0) . Gamma)`` (G, T): 1 for the additive baseline."""
+        if self.shape_gamma is None:
+            return np.ones(z_raw.shape[:2])
+        return np.exp((z_raw - self.shape_center) @ self.shape_gamma)
+
+    def like(self, data: PanelData, **kw) -> "MMM":
+        """Same settings, calibration and baseline shape on other data (CV folds, bootstrap)."""
+        args = dict(experiments=self.experiments, sigma=self.sigma, t_ref=kw.pop("t_ref", self.t_ref),
+                    shape_gamma=self.shape_gamma, shape_center=self.shape_center)
+        args.update(kw)
+        return MMM(data, self.s, **args)
 
     # ----- design -------------------------------------------------------------
     def _controls(self, weeks, controls):
@@ -286,11 +308,12 @@ class MMM:
     def experiment_gain(self, theta, k) -> float:
         """``G_e``: the model's lift for experiment ``k`` per unit of ``beta_c`` (USD).
 
-        With a spend change ``D`` (USD) spread evenly over the window's weeks and over
-        the test series in proportion to their spend, ``G_e = sum_g ybar_g sum_t
-        [f(x_g + d_g) - f(x_g)]`` over the window and the carryover tail; without a
-        spend change the channel's spend in the window is removed (go-dark test)
-        and ``G_e = sum_g ybar_g sum_t [f(x_g) - f(x_g without window)]``.
+        With a spend change ``D`` (USD; the data already contain it) spread evenly over
+        the window's weeks and over the test series in proportion to their usual
+        spend, ``G_e = sum_g ybar_g sum_t [f(x_g) - f(x_g - d_g)]`` over the window's weeks (what a TBR or geo test
+        measures; carryover after the window is not counted); without a spend
+        change the channel's spend in the window is removed (go-dark test) and
+        ``G_e = sum_g ybar_g sum_t [f(x_g) - f(x_g without window)]``.
         """
         c, in_win, gmask, e = self._cal[k]
         x = self.xs[:, :, c]
@@ -300,19 +323,24 @@ class MMM:
             alt = np.where(win[None, :] & gmask[:, None], 0.0, x)
             base, other = x, alt
         else:
-            usd = self.data.spend[:, :, c][:, in_win].sum(axis=1) * gmask
+            # the data already hold the changed spend (e.g. a holdout ran), so the
+            # counterfactual is the data minus the change, spread over the test series
+            # in proportion to their usual spend on the channel
+            usd = self.data.spend[:, :, c].sum(axis=1) * gmask
             share = usd / usd.sum() if usd.sum() > 0 else gmask / max(gmask.sum(), 1)
             d = e.spend_change_usd * share / n_win / self.spend_scale[:, c]     # per week, scaled
-            base, other = x + np.where(win[None, :], d[:, None], 0.0), x
-        fb = self.saturate(theta[c], self.adstocked(theta[c], base)).sum(axis=1)
-        fo = self.saturate(theta[c], self.adstocked(theta[c], other)).sum(axis=1)
+            base, other = x, np.maximum(x - np.where(win[None, :], d[:, None], 0.0), 0.0)
+        # the experiment measures the test weeks only (TBR: observed - counterfactual
+        # over the test window), so carryover after the window is not counted
+        fb = self.saturate(theta[c], self.adstocked(theta[c], base))[:, win].sum(axis=1)
+        fo = self.saturate(theta[c], self.adstocked(theta[c], other))[:, win].sum(axis=1)
         return float((self.y_scale * (fb - fo)).sum())
 
     # ----- linear solve -------------------------------------------------------
     def solve(self, theta, feats=None):
         """Exact constrained least squares for ``beta >= 0`` and free ``gamma``."""
         feats = self.features(theta) if feats is None else feats
-        F = feats[:, : self.T, :]
+        F = feats[:, : self.T, :] / self.shape[:, :, None]
         Fd = (F - F.mean(axis=1, keepdims=True)).reshape(self.N, self.C)
         proj = self.qm.T @ Fd
         Fr = np.vstack([Fd, np.zeros((self.K, self.C))]) - self.q @ proj
@@ -355,7 +383,7 @@ class MMM:
         r = b - A @ beta
         r_main = r[: self.N].reshape(self.G, self.T)
         # r is orthogonal to the controls and the per-series means, so r'(dFd) = r'(dF)
-        grad = -2.0 * beta[:, None] * np.einsum("gt,gtcp->cp", r_main, dF[:, : self.T])
+        grad = -2.0 * beta[:, None] * np.einsum("gt,gtcp->cp", r_main / self.shape, dF[:, : self.T])
         if self._cal and self.sigma is not None and self.s.calibration_weight > 0:
             w = np.sqrt(self.s.calibration_weight) * self.sigma
             for k, (c, _, _, e) in enumerate(self._cal):
@@ -385,8 +413,8 @@ class MMM:
         F = feats[:, : self.T, :]
         zpart = self.z_raw @ gamma                                   # (G, T)
         mpart = F @ beta
-        intercept = (self.ys - zpart - mpart).mean(axis=1)
-        fitted = (intercept[:, None] + zpart + mpart) * self.y_scale[:, None]
+        intercept = (self.ys / self.shape - zpart - mpart / self.shape).mean(axis=1)
+        fitted = ((intercept[:, None] + zpart) * self.shape + mpart) * self.y_scale[:, None]
         return Fit(theta=theta, beta=beta, gamma=gamma, intercept=intercept, fitted=fitted,
                    objective=ssr / self.N / self.obj_scale if objective is None else objective,
                    n_evals=self.n_evals)
@@ -439,7 +467,16 @@ class MMM:
     def decomposition(self, fit: Fit) -> dict:
         """USD parts of the fitted value per series and week: base, controls, media."""
         base = np.repeat((fit.intercept * self.y_scale)[:, None], self.T, axis=1)
-        ctrl = self.z_raw * fit.gamma[None, None, :] * self.y_scale[:, None, None]
+        ctrl = self.z_raw * fit.gamma[None, None, :] * self.shape[:, :, None] * self.y_scale[:, None, None]
+        if self.shape_gamma is not None:
+            # the intercept's multiplicative part a_g (shape - 1) is split over the
+            # controls by their share of the log shape (z_k - z0_k) Gamma_k
+            lz = (self.z_raw - self.shape_center) * self.shape_gamma
+            tot = lz.sum(axis=2, keepdims=True)
+            share = np.divide(lz, tot, out=np.zeros_like(lz), where=np.abs(tot) > 1e-12)
+            extra = (fit.intercept[:, None] * (self.shape - 1.0) * self.y_scale[:, None])[:, :, None]
+            ctrl = ctrl + share * extra
+            # where the log shape is exactly 0 the shape is 1 and extra is 0
         return {"base": base, "controls": ctrl, "media": self.contributions(fit)}
 
     def response(self, fit: Fit, window=None, group_mask=None) -> "ChannelResponse":
@@ -449,12 +486,12 @@ class MMM:
 
     def predict(self, fit: Fit, data: PanelData) -> np.ndarray:
         """Fitted revenue (USD) on ``data`` (same series, more weeks) with this fit."""
-        other = MMM(data, self.s, t_ref=self.t_ref)
+        other = self.like(data, t_ref=self.t_ref, experiments=None, sigma=None)
         xs = data.spend / self.spend_scale[:, None, :]
         xs = np.concatenate([xs, np.zeros((self.G, self.L, self.C))], axis=1)
         F = other.features(fit.theta, xs)[:, : data.n_weeks, :]
         z = other.z_raw
-        rel = fit.intercept[:, None] + z @ fit.gamma + F @ fit.beta
+        rel = (fit.intercept[:, None] + z @ fit.gamma) * other.shape + F @ fit.beta
         return rel * self.y_scale[:, None]
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from . import transforms as tf
 from .curves import response_curves
 from .data import frame_from_marts, panel_from_frame
-from .fitting import ModelResult, bootstrap, fit_candidates
+from .fitting import ModelResult, bootstrap, fit_candidates, laplace
 from .model import Experiment, Settings
 from .optimiser import allocate
 from .scenarios import scenarios
@@ -45,8 +45,13 @@ def _hash(*parts) -> str:
     return h.hexdigest()[:16]
 
 
-def experiments_from_table(cal: pd.DataFrame | None, country: str, channels: list) -> list:
-    """Experiment rows of ``country`` for channels in the model (calibration table)."""
+def experiments_from_table(cal: pd.DataFrame | None, country: str, channels: list,
+                           groups: list | None = None) -> list:
+    """Experiment rows of ``country`` for channels in the model (calibration table).
+
+    With ``test_market_ids`` in the table and a market panel (``groups``), the lift is
+    modelled in the test markets only; a national series cannot represent a test in
+    some markets, so experiments with test markets are left out of national fits."""
     if cal is None or len(cal) == 0:
         return []
     out = []
@@ -57,11 +62,15 @@ def experiments_from_table(cal: pd.DataFrame | None, country: str, channels: lis
         if not np.isfinite(se) or se <= 0:
             continue
         sc = getattr(r, "spend_change_usd", None)
+        tm = getattr(r, "test_market_ids", None)
+        tm = [m for m in str(tm).split(";") if m] if isinstance(tm, str) else None
+        if tm and (groups is None or not set(tm) <= set(groups)):
+            continue
         out.append(Experiment(channel_id=r.channel_id, start=np.datetime64(pd.Timestamp(r.test_start_date).date()),
                               end=np.datetime64(pd.Timestamp(r.test_end_date).date()),
                               lift_usd=float(r.incremental_revenue_usd), se_usd=se,
                               spend_change_usd=None if sc is None or pd.isna(sc) else float(sc),
-                              experiment_id=str(r.experiment_id)))
+                              groups=tm, experiment_id=str(r.experiment_id)))
     return out
 
 
@@ -115,7 +124,8 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
             if not keep.all():  # a channel that never ran in this country is not in its model
                 data = replace(data, channels=[c for c, k in zip(data.channels, keep) if k],
                                spend=data.spend[:, :, keep])
-            exps = experiments_from_table(calibration, country, data.channels)
+            exps = experiments_from_table(calibration, country, data.channels,
+                                          data.groups if scope != "national" else None)
             cv = cfg.get("cv") or {}
             if scope != "national":
                 cv = {**cv, **(cfg.get("cv_panel") or {})}
@@ -127,8 +137,11 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
             window = np.arange(T) >= T - min(wwin, T)
             boot = None
             if boot_cfg["samples"] > 0 and (is_pref or cfg.get("bootstrap_all_scopes", False)):
-                boot = bootstrap(res, boot_cfg["samples"], boot_cfg["block_weeks"], boot_cfg["seed"],
-                                 boot_cfg["maxiter"])
+                if boot_cfg.get("method", "bootstrap") == "laplace":
+                    boot = laplace(res, boot_cfg["samples"], boot_cfg["seed"], float(boot_cfg.get("inflate", 1.0)))
+                else:
+                    boot = bootstrap(res, boot_cfg["samples"], boot_cfg["block_weeks"], boot_cfg["seed"],
+                                     boot_cfg["maxiter"])
             secs = time.perf_counter() - t0
             run_id = _hash(cfg.get("name"), scope, country, data.fingerprint(),
                            json.dumps(res.settings.to_dict(), sort_keys=True))
