@@ -12,12 +12,12 @@ def con(built_db):
 
 
 def test_every_series_and_week_of_the_horizon_is_forecast(con):
-    n_series = con.sql("select count(distinct market_id || retailer_id) from marts.forecast_features_weekly").fetchone()[0]
-    rows, weeks = con.sql("select count(*), count(distinct week_start) from forecast.forecast_weekly").fetchone()
+    n_series = con.sql("select count(distinct market_id || retailer_id) from marts.forecast_features_weekly").fetchall()[0][0]
+    rows, weeks = con.sql("select count(*), count(distinct week_start) from forecast.forecast_weekly").fetchall()[0]
     assert weeks == 13 and rows == n_series * 13
     last_actual, first_fc = con.sql("""
         select (select max(week_start) from marts.forecast_features_weekly where units is not null),
-               (select min(week_start) from forecast.forecast_weekly)""").fetchone()
+               (select min(week_start) from forecast.forecast_weekly)""").fetchall()[0]
     assert (first_fc - last_actual).days == 7
 
 
@@ -25,7 +25,7 @@ def test_series_forecasts_add_up_to_national(con):
     gap = con.sql("""
         select max(abs(s.p50 - n.p50) / n.p50)
         from (select country_id, week_start, sum(p50) as p50 from forecast.forecast_weekly group by all) s
-        inner join forecast.forecast_national_weekly n using (country_id, week_start)""").fetchone()[0]
+        inner join forecast.forecast_national_weekly n using (country_id, week_start)""").fetchall()[0][0]
     assert gap < 1e-9
 
 
