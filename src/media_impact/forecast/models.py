@@ -28,6 +28,7 @@ class GlobalQuantileModel:
         self.quantiles = list(quantiles)
         self.params = dict(params)
         self.models: list[HistGradientBoostingRegressor] = []
+        self.dropped: list[str] = []
 
     def fit(self, design: Design) -> "GlobalQuantileModel":
         known = ~np.isnan(design.y)
@@ -36,6 +37,11 @@ class GlobalQuantileModel:
         if cap and len(y) > cap:
             keep = np.sort(np.random.default_rng(self.params.get("random_state", 0)).choice(len(y), cap, replace=False))
             X, y = X.iloc[keep], y[keep]
+        # a categorical input may have at most max_bins levels: beyond that (e.g. 140
+        # markets at scale 10) the market code is left out and the scaled inputs carry it
+        max_bins = int(self.params.get("max_bins", 255))
+        self.dropped = [c for c in CATEGORICAL if c in X.columns and X[c].nunique() > max_bins]
+        X = X.drop(columns=self.dropped)
         categorical = [c in CATEGORICAL for c in X.columns]
         self.models = []
         # libgomp threads busy-wait: on a shared 2-core box two OpenMP threads ran
@@ -61,7 +67,8 @@ class GlobalQuantileModel:
 
     def predict(self, design: Design) -> np.ndarray:
         with threadpool_limits(int(self.params.get("n_threads", 1)), user_api="openmp"):
-            scaled = np.column_stack([m.predict(design.X) for m in self.models])
+            X = design.X.drop(columns=self.dropped)
+            scaled = np.column_stack([m.predict(X) for m in self.models])
         return finalize(scaled * design.index["level"].to_numpy()[:, None])
 
 

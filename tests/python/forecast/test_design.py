@@ -50,3 +50,16 @@ def test_panel_rejects_gaps_and_extends_future(small):
     future = panel.loc[panel["units"].isna()]
     assert future["planned_spend_usd"].notna().all()
     assert future["week_of_year"].between(1, 53).all()
+
+
+def test_global_model_handles_more_markets_than_bins():
+    from media_impact.forecast.models import GlobalQuantileModel
+
+    features, _ = make_panel(n_markets=70, n_weeks=60, seed=2)
+    design = build_design(prepare_panel(features), 4)
+    params = {"max_iter": 5, "learning_rate": 0.1, "max_leaf_nodes": 7, "min_samples_leaf": 20,
+              "l2_regularization": 1.0, "max_bins": 63, "max_train_rows": 5000}
+    model = GlobalQuantileModel([0.1, 0.5, 0.9], params).fit(design)
+    assert model.dropped == ["market"]
+    q = model.predict(design.subset(np.arange(len(design.y)) < 500))
+    assert q.shape == (500, 3) and (np.diff(q, axis=1) >= 0).all()
