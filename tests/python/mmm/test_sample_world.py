@@ -1,47 +1,44 @@
-"""Accuracy against the sample world's truth (seeds/truth/truth_channel_effects.csv).
+"""Accuracy of the dbt MMM outputs against the sample world's truth.
 
-Bars (issue 3): every channel with >= 5% of spend within +-20% of its true ROI; the
-90% interval covers the truth for >= 80% of channels; out-of-sample weekly revenue
-MAPE < 10%. Channels whose ROI the world's data cannot pin down (see
-IDENTIFIABILITY) are expected misses and marked xfail, not dropped.
+Reads the tables of the shared ``built_db`` (one full ``dbt build`` per session), so
+no model is refitted here. Bars (issue 3): every channel with >= 5% of its
+country's spend within +-20% of its true ROI; the 90% interval covers the truth for
+>= 80% of channels; out-of-sample weekly revenue MAPE < 10%.
+
+Expected misses, with the reason measured (docs/mmm.md, "Accuracy"): meta_retargeting
+cannot be recovered from this world's data. Even an oracle that is given the true
+adstock and Hill parameters and only estimates the linear part misses its true ROI
+by +46% (US; relative standard error 16%) and +26% (Canada; 36%): the channel moves
+0.5% of revenue under 1.9% weekly noise, and this seed's noise draw lands ~3 SE off.
+Every other channel is tested strictly.
 """
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from media_impact.mmm.data import load_config
-from media_impact.mmm.pipeline import run_all
-from media_impact.mmm.sample_world import world_frame
+from marts import read
 
 ROOT = Path(__file__).resolve().parents[3]
-
-# Relative standard error of ROI for an oracle that knows each channel's true
-# adstock/saturation and the baseline up to its 3.5% weekly noise (GLS on the true
-# effect columns, US panel): meta_retargeting 0.275, digital_coupons 0.261 (both
-# under 1% of revenue), so +-20% is within one standard error: a coin flip.
-IDENTIFIABILITY = {"meta_retargeting", "digital_coupons"}
+NOT_RECOVERABLE = {
+    "meta_retargeting": "not recoverable: oracle with the true curves is off by +46% (US, SE 16%) / +26% (CA, SE 36%)",
+}
 
 
 @pytest.fixture(scope="module")
-def world_out():
-    df, mapping = world_frame()
-    cfg = load_config(ROOT / "config/mmm/sample_world.yml")
-    cfg["scopes"] = ["panel"]
-    cfg["bootstrap"] = {**cfg["bootstrap"], "samples": 20}
-    out = run_all(df, mapping, cfg, None, 5e6)
+def roi(built_db):
+    out = read(built_db, "select * from mmm.mmm_channel_roi where is_preferred")
     truth = pd.read_csv(ROOT / "seeds/truth/truth_channel_effects.csv")
-    roi = out["channel_roi"].merge(truth, on=["country_id", "channel_id"])
-    return out, roi
+    return out.merge(truth[["country_id", "channel_id", "true_roi", "true_incremental_revenue_usd"]],
+                     on=["country_id", "channel_id"], validate="one_to_one")
 
 
-def test_out_of_sample_mape_under_10pct(world_out):
-    out, _ = world_out
-    assert (out["model_runs"]["mape_oos"] < 0.10).all()
+def test_out_of_sample_mape_under_10pct(built_db):
+    runs = read(built_db, "select * from mmm.mmm_model_runs")
+    assert len(runs) == 4 and (runs["mape_oos"] < 0.10).all(), runs[["model_scope", "country_id", "mape_oos"]]
 
 
-def test_total_incremental_revenue_within_10pct(world_out):
-    _, roi = world_out
+def test_total_incremental_revenue_within_10pct(roi):
     tot = roi.groupby("country_id")[["incremental_revenue_usd", "true_incremental_revenue_usd"]].sum()
     err = tot.incremental_revenue_usd / tot.true_incremental_revenue_usd - 1
     assert (err.abs() < 0.10).all(), err
@@ -54,22 +51,24 @@ def _cases():
         if s < 0.05:
             continue
         marks = []
-        if r.channel_id in IDENTIFIABILITY:
-            marks.append(pytest.mark.xfail(reason="not identifiable in this world (oracle SE > 25%)", strict=False))
-        elif r.country_id == "ca":
-            marks.append(pytest.mark.xfail(reason="Canada has 3 markets: the panel adds little over the national series", strict=False))
+        if r.channel_id in NOT_RECOVERABLE:
+            marks.append(pytest.mark.xfail(reason=NOT_RECOVERABLE[r.channel_id], strict=False))
         yield pytest.param(r.country_id, r.channel_id, marks=marks, id=f"{r.country_id}-{r.channel_id}")
 
 
 @pytest.mark.parametrize("country_id,channel_id", list(_cases()))
-def test_roi_within_20pct_of_truth(world_out, country_id, channel_id):
-    _, roi = world_out
+def test_roi_within_20pct_of_truth(roi, country_id, channel_id):
     r = roi[(roi.country_id == country_id) & (roi.channel_id == channel_id)].iloc[0]
     assert abs(r.roi / r.true_roi - 1) <= 0.20, (r.roi, r.true_roi)
 
 
-@pytest.mark.xfail(reason="residual block bootstrap with a local refit understates parameter uncertainty; see docs/mmm.md", strict=False)
-def test_interval_coverage_at_least_80pct(world_out):
-    _, roi = world_out
+def test_interval_coverage_at_least_80pct(roi):
     covered = (roi.roi_lower_90 <= roi.true_roi) & (roi.true_roi <= roi.roi_upper_90)
-    assert covered.mean() >= 0.8, covered.mean()
+    assert len(roi) == 18 and covered.mean() >= 0.8, roi.loc[~covered, ["country_id", "channel_id", "roi",
+                                                                       "roi_lower_90", "roi_upper_90", "true_roi"]]
+
+
+def test_geo_experiment_is_in_the_preferred_us_fit(built_db):
+    runs = read(built_db, "select model_scope, country_id, n_experiments from mmm.mmm_model_runs")
+    n = runs.set_index(["model_scope", "country_id"]).n_experiments
+    assert n[("panel", "us")] == 1 and n[("national", "us")] == 0 and n[("panel", "ca")] == 0
