@@ -10,7 +10,7 @@ are exactly the kinds its contract checks:
 | duplicate_key      | one row sent twice                                   | unique_combination_of_columns |
 | missing_day        | every row of one date in the middle removed          | no_date_gaps                |
 | null_key           | a key value blanked                                  | not_null                    |
-| unparseable_number | a number replaced by text ("12,5 USD")               | parseable_as                |
+| unparseable_number | a number replaced by text ("12.50 USD")              | parseable_as                |
 | unknown_code       | a channel/product/market code replaced by an unknown | known_code / relationships  |
 | future_date        | a date moved after var as_of_date                    | not_in_future               |
 | wrong_unit         | a money column multiplied by 1000 (unit mix-up)      | ratio_in_range / accepted_range |
@@ -55,7 +55,7 @@ CATCHING_CHECKS = {
 
 FUTURE_DATE = date(2027, 6, 15)  # after any as_of_date this project uses
 UNIT_FACTOR = 1000.0
-UNPARSEABLE = "12,5 USD"
+UNPARSEABLE = "12.50 USD"  # no comma: see docs/decisions/contract.md (CSV quote sniffing)
 UNKNOWN_CODE = "zz_unknown_code"
 
 
