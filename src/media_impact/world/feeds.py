@@ -8,13 +8,11 @@ also generates ``seeds/raw/_raw__seeds.yml``).
 from __future__ import annotations
 
 import zlib
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .feed_docs import FEED_DOCS, REFERENCE_DOCS, TRUTH_DOCS
 from .journeys import generate_journeys
 from .simulate import World, coupon_unit_cost_local, revenue_by_retailer_product, walmart_fiscal_year_start
 from .spec import rng_for
