@@ -252,7 +252,7 @@ def feed_coupons(world: World) -> pd.DataFrame:
     df = _channel_rows(world, "digital_coupons")
     rng = rng_for(world.seed, "coupon_clips")
     unit = np.where(df.country_id == "ca", coupon_unit_cost_local(world.spec, "ca"), coupon_unit_cost_local(world.spec, "us"))
-    face = np.where(df.country_id == "ca", 2.00, 1.50)
+    face = np.where(df.country_id == "ca", world.spec["coupons"]["ca"]["face_value"], world.spec["coupons"]["us"]["face_value"])
     redemptions = np.round(df.spend_usd / df.fx / unit)
     return pd.DataFrame(
         {

@@ -18,7 +18,7 @@ channel's spend set to zero (``revenue_without``), not by reading the effect.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -97,7 +97,6 @@ class World:
     effect_max: np.ndarray  # (markets, channels) USD per 1k pop per week
     baseline: np.ndarray  # (weeks, markets) expected baseline revenue
     retailer_share: np.ndarray  # (markets, retailers)
-    extras: dict = field(default_factory=dict)
 
     @property
     def spend(self) -> np.ndarray:
@@ -317,7 +316,8 @@ def build_world(scale: int = 1, seed: int = 20261122, spec: dict | None = None) 
 
 def coupon_unit_cost_local(spec: dict, country_id: str) -> float:
     """Cost of one coupon redemption in local currency: face value + clearing fee."""
-    return {"us": 1.50 + 0.10, "ca": 2.00 + 0.12}[country_id]
+    terms = spec["coupons"][country_id]
+    return terms["face_value"] + terms["clearing_fee"]
 
 
 def quantise_coupons(world: World, spend: np.ndarray) -> np.ndarray:
