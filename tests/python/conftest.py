@@ -13,7 +13,20 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REFERENCE_DATA = Path(os.environ.get("MEDIA_IMPACT_REFERENCE_DATA", REPO_ROOT.parent / "shared" / "reference-data"))
+
+
+def _find_reference_data() -> Path:
+    """The shared peers' data: $MEDIA_IMPACT_REFERENCE_DATA, else ../shared beside the
+    checkout, else the workplace's /work/shared (a CI clone may live elsewhere)."""
+    if os.environ.get("MEDIA_IMPACT_REFERENCE_DATA"):
+        return Path(os.environ["MEDIA_IMPACT_REFERENCE_DATA"])
+    for candidate in (REPO_ROOT.parent / "shared" / "reference-data", Path("/work/shared/reference-data")):
+        if candidate.is_dir():
+            return candidate
+    return REPO_ROOT.parent / "shared" / "reference-data"
+
+
+REFERENCE_DATA = _find_reference_data()
 
 
 def dbt_env(db_path: Path, work_dir: Path, **extra: str) -> dict[str, str]:
