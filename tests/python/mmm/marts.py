@@ -7,7 +7,7 @@ import pandas as pd
 MMM_TABLES = ("mmm_model_runs", "mmm_candidates", "mmm_channel_parameters", "mmm_decomposition_weekly",
               "mmm_channel_roi", "mmm_response_curves", "mmm_budget_allocation", "mmm_scenarios")
 # columns that measure time, not results: excluded from bit-for-bit comparisons
-TIMING_COLUMNS = {"fit_seconds"}
+TIMING_COLUMNS = {"fit_seconds", "fit_cpu_seconds"}
 
 
 def read(db, sql: str) -> pd.DataFrame:
