@@ -53,12 +53,12 @@ panel as (
         on market_sales.market_id = design.market_id
         -- history: the weeks before the pre-period, for pre-test power analysis
         and market_sales.week_start between
-            {{ dbt.dateadd('week', -var('geo_power_history_weeks', 52), 'design.pre_start_date') }}
-            and design.test_end_date
+        {{ dbt.dateadd('week', -var('geo_power_history_weeks', 52), 'design.pre_start_date') }}
+        and design.test_end_date
         -- a week belongs to a period only when the whole week does
         and (
             {{ dbt.dateadd('day', 6, 'market_sales.week_start') }} <= design.pre_end_date
-            or market_sales.week_start >= design.test_start_date
+            or design.test_start_date <= market_sales.week_start
         )
 ),
 
@@ -68,9 +68,9 @@ final as (
         coalesce(channel_spend.spend_usd, 0) as channel_spend_usd
     from panel
     left join channel_spend
-        on channel_spend.week_start = panel.week_start
-        and channel_spend.market_id = panel.market_id
-        and channel_spend.channel_id = panel.channel_id
+        on panel.week_start = channel_spend.week_start
+        and panel.market_id = channel_spend.market_id
+        and panel.channel_id = channel_spend.channel_id
 )
 
 select * from final

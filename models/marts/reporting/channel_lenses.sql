@@ -106,7 +106,7 @@ latest_experiment as (
         iroas,
         iroas_lower,
         iroas_upper,
-        row_number() over (partition by channel_id order by test_end_date desc, experiment_id) as recency
+        row_number() over (partition by channel_id order by test_end_date desc, experiment_id asc) as recency
     from experiments
 ),
 
@@ -132,22 +132,22 @@ joined as (
         latest_experiment.iroas_lower as experiment_iroas_lower_90,
         latest_experiment.iroas_upper as experiment_iroas_upper_90,
         coalesce(claimed.claimed_value_usd, 0) / nullif(journey_value.conversion_value_usd, 0)
-            * revenue.revenue_usd as platform_reported_revenue_usd
+        * revenue.revenue_usd as platform_reported_revenue_usd
     from channels
     left join spend
-        on spend.channel_id = channels.channel_id
+        on channels.channel_id = spend.channel_id
     left join heuristic_credit
-        on heuristic_credit.channel_id = channels.channel_id
+        on channels.channel_id = heuristic_credit.channel_id
     left join markov_credit
-        on markov_credit.channel_id = channels.channel_id
+        on channels.channel_id = markov_credit.channel_id
     left join shapley_credit
-        on shapley_credit.channel_id = channels.channel_id
+        on channels.channel_id = shapley_credit.channel_id
     left join claimed
-        on claimed.channel_id = channels.channel_id
+        on channels.channel_id = claimed.channel_id
     left join mmm
-        on mmm.channel_id = channels.channel_id
+        on channels.channel_id = mmm.channel_id
     left join latest_experiment
-        on latest_experiment.channel_id = channels.channel_id
+        on channels.channel_id = latest_experiment.channel_id
         and latest_experiment.recency = 1
     cross join mmm_total
     cross join revenue
@@ -164,7 +164,8 @@ final as (
         case
             when coalesce(mmm_incremental_revenue_share, markov_credit_share) is null then 'unknown'
             when last_touch_credit_share
-                > (1 + {{ var('credit_flag_tolerance', 0.25) }}) * coalesce(mmm_incremental_revenue_share, markov_credit_share)
+                > (1 + {{ var('credit_flag_tolerance', 0.25) }})
+                * coalesce(mmm_incremental_revenue_share, markov_credit_share)
                 then 'over_credited'
             when last_touch_credit_share * (1 + {{ var('credit_flag_tolerance', 0.25) }})
                 < coalesce(mmm_incremental_revenue_share, markov_credit_share)
