@@ -146,6 +146,16 @@ def var(name, default=None):
     return "item" if default is None else default
 
 
+def _process_cache() -> dict:
+    import sys
+    import types
+
+    holder = sys.modules.setdefault("_media_impact_sqlfluff_cache", types.ModuleType("_media_impact_sqlfluff_cache"))
+    if not hasattr(holder, "data"):
+        holder.data = {}
+    return holder.data
+
+
 class _Return(Exception):
     def __init__(self, value):
         self.value = value
@@ -169,6 +179,10 @@ class _ProjectMacros:
 
         root = Path(__file__).resolve().parents[2] / "macros"
         text = "\n".join(p.read_text() for p in sorted(root.rglob("*.sql")))
+        # sqlfluff re-imports this library for every file: parse the macros once per process
+        cache = _process_cache()
+        if cache.get("macros_text") == text:
+            return cache["macros_module"]
         env = jinja2.Environment(extensions=["jinja2.ext.do"])
         env.globals.update(
             dbt=dbt, adapter=adapter, target=target, exceptions=exceptions, var=var, env_var=env_var,
@@ -177,9 +191,11 @@ class _ProjectMacros:
             **{"return": _return},
         )
         try:
-            return env.from_string(text).module
+            module = env.from_string(text).module
         except jinja2.TemplateError:
-            return None
+            module = None
+        cache.update(macros_text=text, macros_module=module)
+        return module
 
     def _find(self, name):
         if self._module is None:
