@@ -60,11 +60,17 @@ def cross_validate(data: PanelData, settings: Settings, theta0, experiments=None
     return {"mape_oos": mape(y, p), "nrmse_oos": nrmse(y, p), "n_oos_weeks": int(len(y))}
 
 
-def fit_one(data: PanelData, settings: Settings, experiments=None, starts=None) -> tuple[MMM, Fit, float | None]:
+def fit_one(data: PanelData, settings: Settings, experiments=None, starts=None,
+            prior=None) -> tuple[MMM, Fit, float | None]:
     """Fit; with experiments, first fit without them to get the residual scale ``sigma``,
     then refit with the calibration rows (L-BFGS-B from the uncalibrated optimum)."""
     m = MMM(data, settings)
     f = m.fit(starts=starts)
+    if prior is not None:
+        # the prior's weight needs the residual scale: f_hat of the unpenalised fit
+        mu, prec = prior
+        m.prior = (mu, prec, f.objective / m.N)
+        f = m.fit(starts=[mu, f.theta.ravel()] + list(starts or []))
     m, f = _multiplicative_passes(m, f)
     if not experiments:
         return m, f, None
@@ -93,7 +99,8 @@ def _multiplicative_passes(m: MMM, f):
 
 
 def fit_candidates(name: str, data: PanelData, base: Settings, candidates: list[dict] | None,
-                   experiments=None, cv: dict | None = None, starts=None) -> ModelResult:
+                   experiments=None, cv: dict | None = None, starts=None,
+                   prior_from=None) -> ModelResult:
     """Fit every candidate form, score it, and choose the lowest out-of-sample NRMSE.
 
     Each candidate row holds in-sample NRMSE/MAPE, CV NRMSE/MAPE and DECOMP.RSSD
@@ -105,7 +112,8 @@ def fit_candidates(name: str, data: PanelData, base: Settings, candidates: list[
     spend = data.spend.sum(axis=(0, 1))
     for i, cand in enumerate(candidates or [{}]):
         s = replace(base, **{k: v for k, v in cand.items() if k != "bounds"})
-        m, f, sigma = fit_one(data, s, experiments, starts)
+        prior = curve_prior(prior_from, data, s) if prior_from is not None else None
+        m, f, sigma = fit_one(data, s, experiments, starts, prior)
         contrib = m.contributions(f).sum(axis=(0, 1))
         cvm = cross_validate(data, s, f.theta, experiments, sigma, cv["folds"],
                              cv["horizon_weeks"], cv["refit"], cv["n_starts"], model=m)
@@ -202,7 +210,10 @@ def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0,
     _, ssr, _ = m.solve(fit.theta, feats)
     dof = max(m.N - m.K - G - C * (P + 1), 1)
     s2 = inflate ** 2 * ssr / dof
-    cov = s2 * np.linalg.pinv(J.T @ J, rcond=1e-10, hermitian=True)
+    info = J.T @ J / s2
+    if m.prior is not None:   # posterior information = data + prior precision
+        info[: C * P, : C * P] += m.prior[1]
+    cov = np.linalg.pinv(info, rcond=1e-10, hermitian=True)
     cov = 0.5 * (cov + cov.T)
     mean = np.concatenate([fit.theta.ravel(), fit.beta])
     w, V = np.linalg.eigh(cov)
@@ -228,3 +239,74 @@ def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0,
                 out[k]["roi"][i, c] = resp.roi(c)
                 out[k]["mroi"][i, c] = resp.marginal_roi(c)
     return out
+
+
+def curve_covariance(res: ModelResult, inflate: float = 1.0) -> np.ndarray:
+    """Laplace covariance of the curve parameters ``theta`` (C*P, C*P) of a fit."""
+    fit, m = res.fit, res.model
+    C, P, G, T = m.C, m.P, m.G, m.T
+    feats, dF = m.features(fit.theta, with_grad=True)
+
+    def project(X):
+        X = X / m.shape[:, :, None]
+        Xd = (X - X.mean(axis=1, keepdims=True)).reshape(m.N, -1)
+        return np.vstack([Xd, np.zeros((m.K, Xd.shape[1]))]) - m.q @ (m.qm.T @ Xd)
+
+    J = np.hstack([project((dF[:, :T] * fit.beta[None, None, :, None]).reshape(G, T, C * P)),
+                   project(feats[:, :T])])
+    _, ssr, _ = m.solve(fit.theta, feats)
+    s2 = inflate ** 2 * ssr / max(m.N - m.K - G - C * (P + 1), 1)
+    info = J.T @ J / s2
+    if m.prior is not None:
+        info[: C * P, : C * P] += m.prior[1]
+    return np.linalg.pinv(info, rcond=1e-10, hermitian=True)[: C * P, : C * P]
+
+
+def curve_prior(donor: tuple, data: PanelData, settings: Settings):
+    """Prior for ``data``'s curve parameters from another country's fitted panel.
+
+    ``donor = (ModelResult, theta covariance, inflate)``. The curves are assumed the
+    same per capita across countries (the same channels, creative and buying), so
+    the donor's posterior ``N(theta_d, Sigma_d)`` becomes the prior: the Laplace
+    approximation of a joint fit with shared curves. Half-saturation is in units of
+    the pooled per-capita mean spend, so it is converted by the ratio of the two
+    countries' per-capita spend (``lam`` by its inverse); carryover and slope carry
+    over as they are. Channels the donor lacks get no prior. Returns ``(mu, Lambda)``
+    or ``None`` when the forms differ or the panels are not per capita.
+    """
+    res, cov, inflate = donor
+    ds = res.settings
+    if (ds.adstock, ds.saturation, ds.l_max, ds.normalize_adstock) != \
+            (settings.adstock, settings.saturation, settings.l_max, settings.normalize_adstock):
+        return None
+    dd = res.data
+    if dd.group_size is None or data.group_size is None:
+        return None
+    names = settings.param_names()
+    P, C = len(names), len(data.channels)
+    pc_d = dd.spend.sum(axis=(0, 1)) / np.sum(dd.group_size)
+    pc_r = data.spend.sum(axis=(0, 1)) / np.sum(data.group_size)
+    mu = np.zeros(C * P)
+    prec = np.zeros((C * P, C * P))
+    rows, src = [], []
+    for k, ch in enumerate(data.channels):
+        if ch not in dd.channels or pc_r[k] <= 0:
+            continue
+        j = dd.channels.index(ch)
+        conv = np.ones(P)
+        if "half_sat" in names:
+            conv[names.index("half_sat")] = pc_d[j] / pc_r[k]
+        if "lam" in names:
+            conv[names.index("lam")] = pc_r[k] / pc_d[j]
+        mu[k * P:(k + 1) * P] = res.fit.theta[j] * conv
+        rows.append((k, conv))
+        src.append(j)
+    if not rows:
+        return None
+    idx_r = np.concatenate([np.arange(k * P, (k + 1) * P) for k, _ in rows])
+    idx_d = np.concatenate([np.arange(j * P, (j + 1) * P) for j in src])
+    scale = np.concatenate([conv for _, conv in rows])
+    sub = cov[np.ix_(idx_d, idx_d)] * np.outer(scale, scale) * inflate ** 2
+    sub_prec = np.linalg.pinv(0.5 * (sub + sub.T), rcond=1e-10, hermitian=True)
+    prec[np.ix_(idx_r, idx_r)] = sub_prec
+    return mu, prec

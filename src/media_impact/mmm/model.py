@@ -161,6 +161,23 @@ class MMM:
         self.sigma = sigma
         self._cal = [self._compile_experiment(e) for e in self.experiments]
         self.n_evals = 0
+        # optional Gaussian prior on the curve parameters: (mean (C*P,), precision
+        # (C*P, C*P), weight); see penalty()
+        self.prior = None
+
+    def penalty(self, vec):
+        """Prior term ``w (theta - mu)' Lambda (theta - mu)`` and its gradient.
+
+        With ``w = f_hat / N`` (``f_hat`` the unpenalised optimum of the scaled
+        objective, so ``f_hat * obj_scale`` estimates the residual variance) this is
+        the negative log posterior ``SSR / (2 s^2) + (theta - mu)' Lambda (theta - mu) / 2``
+        in the objective's units."""
+        if self.prior is None:
+            return 0.0, 0.0
+        mu, prec, w = self.prior
+        d = np.ravel(vec) - mu
+        pd_ = prec @ d
+        return float(w * d @ pd_), 2.0 * w * pd_
 
     def baseline_shape(self, z_raw) -> np.ndarray:
         """``exp((z - z0) . Gamma)`` (G, T): 1 for the additive baseline."""
@@ -173,7 +190,9 @@ class MMM:
         args = dict(experiments=self.experiments, sigma=self.sigma, t_ref=kw.pop("t_ref", self.t_ref),
                     shape_gamma=self.shape_gamma, shape_center=self.shape_center)
         args.update(kw)
-        return MMM(data, self.s, **args)
+        out = MMM(data, self.s, **args)
+        out.prior = self.prior
+        return out
 
     # ----- design -------------------------------------------------------------
     def _controls(self, weeks, controls):
@@ -361,7 +380,7 @@ class MMM:
     def objective(self, vec) -> float:
         self.n_evals += 1
         _, ssr, _ = self.solve(self.unpack(vec))
-        return ssr / self.N / self.obj_scale
+        return ssr / self.N / self.obj_scale + self.penalty(vec)[0]
 
     def feature_channel(self, theta_c, x) -> np.ndarray:
         return self.saturate(theta_c, self.adstocked(theta_c, x))
@@ -399,7 +418,8 @@ class MMM:
                     th2[c, p] += h
                     dv = w * (self.experiment_gain(th2, k) - g0) / h / e.se_usd
                     grad[c, p] += -2.0 * beta[c] * r[self.N + self.K + self.C + k] * dv
-        return ssr / self.N / self.obj_scale, grad.ravel() / self.N / self.obj_scale
+        pen, dpen = self.penalty(vec)
+        return ssr / self.N / self.obj_scale + pen, grad.ravel() / self.N / self.obj_scale + dpen
 
     def finish(self, theta, objective=None) -> Fit:
         """Coefficients, intercepts and fitted revenue for the given parameters."""

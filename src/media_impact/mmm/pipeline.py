@@ -19,7 +19,7 @@ import pandas as pd
 from . import transforms as tf
 from .curves import response_curves
 from .data import frame_from_marts, panel_from_frame
-from .fitting import ModelResult, bootstrap, fit_candidates, laplace
+from .fitting import ModelResult, bootstrap, curve_covariance, fit_candidates, laplace
 from .model import Experiment, Settings
 from .optimiser import allocate
 from .scenarios import scenarios
@@ -114,7 +114,13 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
     realloc = plan.get("reallocation") or {}
     amount = float(reallocation_usd if reallocation_usd is not None else realloc.get("amount_usd", 5_000_000))
     tables = {t: [] for t in TABLES}
-    for country in _countries(frame, mapping):
+    share = cfg.get("share_curves") or {}
+    donor_country = share.get("from_country")
+    countries = _countries(frame, mapping)
+    if donor_country in countries:   # the donor is fitted first; its curves inform the others
+        countries = [donor_country] + [c for c in countries if c != donor_country]
+    donor = None
+    for country in countries:
         starts = []
         for scope in scopes:
             t0, c0 = time.perf_counter(), time.process_time()
@@ -129,7 +135,11 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
             cv = cfg.get("cv") or {}
             if scope != "national":
                 cv = {**cv, **(cfg.get("cv_panel") or {})}
-            res = fit_candidates(f"{scope}:{country}", data, base, cands, exps, cv, starts=starts or None)
+            prior_from = donor if (scope != "national" and country != donor_country) else None
+            res = fit_candidates(f"{scope}:{country}", data, base, cands, exps, cv, starts=starts or None,
+                                 prior_from=prior_from)
+            if scope != "national" and country == donor_country:
+                donor = (res, curve_covariance(res), float(share.get("inflate", 1.0)))
             starts = [res.fit.theta] if res.settings.param_names() == base.param_names() else []
             is_pref = scope == preferred
             T = data.n_weeks
@@ -144,7 +154,8 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
                                      boot_cfg["maxiter"])
             secs = (time.perf_counter() - t0, time.process_time() - c0)
             run_id = _hash(cfg.get("name"), scope, country, data.fingerprint(),
-                           json.dumps(res.settings.to_dict(), sort_keys=True))
+                           json.dumps(res.settings.to_dict(), sort_keys=True),
+                           json.dumps(share if prior_from is not None else None, sort_keys=True))
             ident = {"run_id": run_id, "model_scope": scope, "country_id": country}
             _collect(tables, ident, res, exps, boot, cfg, secs, is_pref, window, plan, amount, realloc)
     out = {}
@@ -161,7 +172,9 @@ def _collect(tables, ident, res: ModelResult, exps, boot, cfg, secs, is_pref, wi
     run = {**ident, "config_name": cfg.get("name"), "adstock": s.adstock, "saturation": s.saturation,
            "l_max": s.l_max, "ridge": s.ridge,
            "settings_json": json.dumps({"model": s.to_dict(), "cv": cfg.get("cv"),
-                                        "bootstrap": cfg.get("bootstrap")}, sort_keys=True),
+                                        "bootstrap": cfg.get("bootstrap"),
+                                        "curve_prior": res.model.prior is not None,
+                                        "share_curves": cfg.get("share_curves")}, sort_keys=True),
            "data_fingerprint": data.fingerprint(), "n_series": len(data.groups), "n_weeks": data.n_weeks,
            "n_channels": C, "n_experiments": len(exps), "is_preferred": is_pref,
            **{k: float(v) for k, v in res.metrics.items()}, "fit_seconds": round(secs[0], 3),

@@ -69,3 +69,20 @@ def test_bootstrap_intervals_reproducible_and_cover_truth(fitted):
     assert np.array_equal(b1["all"]["roi"], b2["all"]["roi"])
     lo, hi = np.percentile(b1["all"]["contribution"], [5, 95], axis=0)
     assert np.all(hi >= lo)
+
+
+def test_strong_curve_prior_holds_parameters_at_its_mean(fitted):
+    data, *_ = fitted
+    s = Settings(saturation="hill", l_max=8, n_starts=1, maxiter=100)
+    m = MMM(data, s)
+    free = m.fit()
+    mu = np.array([0.45, 1.5, 1.2, 0.25, 0.7, 1.3, 0.3, 1.0, 1.0])
+    m.prior = (mu, 1e6 * np.eye(mu.size), free.objective / m.N)
+    f = m.fit(starts=[mu])
+    gap_free, gap_prior = np.abs(free.theta.ravel() - mu).max(), np.abs(f.theta.ravel() - mu).max()
+    assert gap_free > 0.2 and gap_prior < 0.01, (gap_free, gap_prior)
+    # and the penalty's gradient is the derivative of the penalty
+    v = mu + 0.01
+    _, g = m.penalty(v)
+    num = approx_fprime(v, lambda x: m.penalty(x)[0], 1e-7)
+    np.testing.assert_allclose(g, num, rtol=1e-4)
