@@ -30,14 +30,29 @@ PAGES = ["roi", "lenses", "curves", "scenario", "forecast", "quality"]
 BAD_TEXT = ("Traceback", "is not in this database yet", "The database is not ready", "Error:")
 
 
+def ensure_chromium() -> bool:
+    """Install Debian's chromium (as root, with apt-get) when it is missing."""
+    if Path(CHROMIUM).exists():
+        return True
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return False
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    print("installing chromium from Debian's packages", file=sys.stderr)
+    subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"], env=env, check=False)
+    return Path(CHROMIUM).exists()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_streamlit(db: Path, port: int, log_path: Path) -> subprocess.Popen:
+def start_streamlit(db: Path, port: int, log_path: Path, target_path: str | None = None) -> subprocess.Popen:
     env = dict(os.environ, MEDIA_IMPACT_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    if target_path:
+        env["DBT_TARGET_PATH"] = str(Path(target_path).resolve())
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
@@ -84,19 +99,25 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", default=os.environ.get("MEDIA_IMPACT_DB", str(REPO_ROOT / "media_impact.duckdb")))
     ap.add_argument("--out", default=str(REPO_ROOT / "screenshots"))
+    ap.add_argument("--target-path", default=os.environ.get("DBT_TARGET_PATH"),
+                    help="dbt target folder whose run_results.json the data-quality page shows")
     ap.add_argument("--pages", nargs="*", default=PAGES)
+    ap.add_argument("--install-browser", action="store_true",
+                    help="apt-get install chromium first if it is missing (as root)")
     args = ap.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
 
     db, out = Path(args.db).resolve(), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.install_browser:
+        ensure_chromium()
     if not Path(CHROMIUM).exists():
         print(f"no browser at {CHROMIUM}: apt-get install chromium chromium-driver", file=sys.stderr)
         return 2
     port = free_port()
     profile = Path(tempfile.mkdtemp(prefix="media_impact_chromium_"))
-    proc = start_streamlit(db, port, out / "streamlit.log")
+    proc = start_streamlit(db, port, out / "streamlit.log", args.target_path)
     problems: list[str] = []
     try:
         with sync_playwright() as pw:
