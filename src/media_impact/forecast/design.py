@@ -51,7 +51,7 @@ def _shift(values: np.ndarray, series: np.ndarray, k: int) -> np.ndarray:
 
 
 def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | None = None,
-                 level_window: int = 52) -> Design:
+                 level_window: int = 52, spend_columns: list[str] | None = None) -> Design:
     """Every (origin, h) pair, h = 1..horizon, whose origin has actual units.
 
     `panel` comes from `panel.prepare_panel` (sorted by series, dense weeks),
@@ -80,10 +80,14 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
             value = panel[col].to_numpy(dtype="float64")
             origin_feats[f"o_{col}_yoy_change"] = value - _shift(value, codes, SEASON)
             origin_feats[f"o_{col}_13w_change"] = value - _shift(value, codes, 13)
-    spend = panel["planned_spend_usd"].to_numpy(dtype="float64") if "planned_spend_usd" in panel else None
-    if spend is not None:
-        spend_ref = _rolling(np.nan_to_num(spend), codes, 13)
-        spend_ref[spend_ref <= 0] = np.nan
+    # planned spend (known future input) relative to the series' trailing 13-week mean at the origin
+    spends = {}
+    for col in spend_columns if spend_columns is not None else ["planned_spend_usd"]:
+        if col in panel:
+            value = panel[col].to_numpy(dtype="float64")
+            ref = _rolling(np.nan_to_num(value), codes, 13)
+            ref[ref <= 0] = np.nan
+            spends[col] = (value, ref)
     woy = panel["week_of_year"].to_numpy(dtype="float64") if "week_of_year" in panel else panel["week_start"].dt.isocalendar().week.to_numpy().astype("float64")
     hol = panel["is_holiday_week"].to_numpy(dtype="float64") if "is_holiday_week" in panel else np.zeros(n)
     retailer_code = pd.factorize(panel["retailer_id"], sort=True)[0].astype("float64")
@@ -118,9 +122,9 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
         # last year's path from the origin's level to the target week: y[t-52] / roll13[o-52]
         # (with a stable season, y[t] / L_o is close to it)
         f["t_seasonal_ratio"] = units_back[SEASON][t] / roll13_last_year[o] if h <= SEASON else np.full(len(o), np.nan)
-        if spend is not None:
-            f["t_spend_ratio"] = spend[t] / spend_ref[o]
-            f["t_spend_ratio_lag1"] = spend[t - 1] / spend_ref[o]
+        for col, (value, ref) in spends.items():
+            f[f"t_{col}_ratio"] = value[t] / ref[o]
+            f[f"t_{col}_ratio_lag1"] = value[t - 1] / ref[o]
         f["retailer"] = retailer_code[o]
         if use_market:
             f["market"] = market_code[o]

@@ -41,7 +41,8 @@ class Stage:
         first = self.last_week - pd.Timedelta(weeks=int(bt["weeks"]))
         self.origins = list(pd.date_range(first, self.last_week - pd.Timedelta(weeks=1), freq=f"{int(bt['step_weeks'])*7}D"))
         self.design = build_design(self.panel, self.horizon, cfg["global_model"].get("macro_columns"),
-                                   int(cfg["global_model"].get("level_window_weeks", 52)))
+                                   int(cfg["global_model"].get("level_window_weeks", 52)),
+                                   cfg["global_model"].get("spend_columns"))
         # MASE denominator fixed before the first origin, so every origin and model shares it
         self.scale = mase_scale(self.panel, self.origins[0] if self.origins else self.last_week).clip(lower=1e-9)
         self.scale_sq = self.scale**2
