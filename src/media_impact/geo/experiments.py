@@ -58,6 +58,17 @@ def _design(frame: pd.DataFrame) -> dict:
     }
 
 
+def _result_row(base: dict, **values) -> dict:
+    """One output row: lift and iROAS derived from the effect; absent figures are NaN."""
+    row = dict.fromkeys(RESULT_COLUMNS, np.nan)
+    row.update(base)
+    row.update(values)
+    effect, spend_change = row["incremental_revenue_usd"], row["spend_change_usd"]
+    row["lift"] = _lift(effect, row["observed_revenue_usd"], row["counterfactual_revenue_usd"], spend_change)
+    row["iroas"] = effect / spend_change if spend_change else np.nan
+    return row
+
+
 def analyse_experiment(frame: pd.DataFrame, level: float = 0.9) -> list[dict]:
     """TBR (two-sided ``level`` interval) and synthetic control for one experiment's panel."""
     d = _design(frame)
@@ -88,7 +99,7 @@ def analyse_experiment(frame: pd.DataFrame, level: float = 0.9) -> list[dict]:
     )
     iroas_bounds = sorted([tbr.incremental_response_lower / spend_change, tbr.incremental_response_upper / spend_change])
     rows = [
-        dict(
+        _result_row(
             base,
             method="tbr",
             pre_periods=tbr.pre_periods,
@@ -99,13 +110,10 @@ def analyse_experiment(frame: pd.DataFrame, level: float = 0.9) -> list[dict]:
             incremental_revenue_se_usd=tbr.incremental_response_se,
             incremental_revenue_lower_usd=tbr.incremental_response_lower,
             incremental_revenue_upper_usd=tbr.incremental_response_upper,
-            lift=_lift(tbr.incremental_response, tbr.observed_response, tbr.counterfactual_response, spend_change),
             lift_lower=lifts[0],
             lift_upper=lifts[1],
-            iroas=tbr.iroas,
             iroas_lower=iroas_bounds[0],
             iroas_upper=iroas_bounds[1],
-            p_value=np.nan,
         )
     ]
     panel_sc = analysed.loc[analysed["market_id"].isin(d["test_markets"] + d["control_markets"])]
@@ -113,7 +121,7 @@ def analyse_experiment(frame: pd.DataFrame, level: float = 0.9) -> list[dict]:
         panel_sc, d["test_markets"], pre_period, test_period, donor_markets=d["control_markets"], **kw
     )
     rows.append(
-        dict(
+        _result_row(
             base,
             method="synthetic_control",
             pre_periods=int(pre.nunique()),
@@ -121,15 +129,6 @@ def analyse_experiment(frame: pd.DataFrame, level: float = 0.9) -> list[dict]:
             observed_revenue_usd=sc.observed_total,
             counterfactual_revenue_usd=sc.counterfactual_total,
             incremental_revenue_usd=sc.incremental,
-            incremental_revenue_se_usd=np.nan,
-            incremental_revenue_lower_usd=np.nan,
-            incremental_revenue_upper_usd=np.nan,
-            lift=_lift(sc.incremental, sc.observed_total, sc.counterfactual_total, spend_change),
-            lift_lower=np.nan,
-            lift_upper=np.nan,
-            iroas=sc.incremental / spend_change if spend_change else np.nan,
-            iroas_lower=np.nan,
-            iroas_upper=np.nan,
             p_value=sc.p_value,
         )
     )
