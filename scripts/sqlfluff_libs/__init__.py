@@ -156,9 +156,19 @@ def _process_cache() -> dict:
     return holder.data
 
 
-class _Return(Exception):
-    def __init__(self, value):
-        self.value = value
+def _return_exception() -> type:
+    """One `return()` exception class per process: cached macros raise the class of the
+    import that parsed them, so every later import must catch that same class."""
+    cache = _process_cache()
+    if "return_exception" not in cache:
+        class _MacroReturn(Exception):
+            def __init__(self, value):
+                self.value = value
+        cache["return_exception"] = _MacroReturn
+    return cache["return_exception"]
+
+
+_Return = _return_exception()
 
 
 def _return(value):

@@ -21,7 +21,7 @@ markets as (
 parsed as (
     select
         {{ media_impact.try_parse_date('"Week"', '%m/%d/%Y') }} as week_start,
-        advertiser as advertiser_name,
+        "Advertiser" as advertiser_name,
         campaign as campaign_name,
         "Campaign ID" as source_campaign_id,
         metro,

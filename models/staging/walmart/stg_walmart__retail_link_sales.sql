@@ -37,7 +37,7 @@ parsed as (
         "Item Nbr" as item_number,
         {{ media_impact.try_cast('"POS Qty"', dbt.type_bigint()) }} as units,
         {{ media_impact.try_cast('"POS Sales"', media_impact.type_double()) }} as revenue_local,
-        currency as currency_code,
+        "Currency" as currency_code,
         {{ media_impact.try_parse_timestamp('"Load Timestamp"', '%m/%d/%Y %H:%M:%S') }} as loaded_at
     from source
 ),
