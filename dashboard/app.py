@@ -297,6 +297,8 @@ def page_forecast() -> None:
     fc = table("forecast.forecast_weekly")
     if fc is None:
         return not_built("forecast.forecast_weekly", "forecasting")
+    if "country_id" in fc.columns and country() is not None:
+        fc = fc[fc["country_id"].astype(str) == country()]
     markets = sorted(fc["market_id"].dropna().unique()) if "market_id" in fc.columns else []
     retailers = sorted(fc["retailer_id"].dropna().unique()) if "retailer_id" in fc.columns else []
     c1, c2 = st.columns(2)
