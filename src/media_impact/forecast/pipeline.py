@@ -46,6 +46,8 @@ class Stage:
         # MASE denominator fixed before the first origin, so every origin and model shares it
         self.scale = mase_scale(self.panel, self.origins[0] if self.origins else self.last_week).clip(lower=1e-9)
         self.scale_sq = self.scale**2
+        totals = self._country_history(self.origins[0] if self.origins else self.last_week)
+        self.country_scale = totals.groupby("country_id")["units"].apply(lambda u: (u - u.shift(52)).abs().mean())
 
     def fit_predict(self, cutoff: pd.Timestamp, scores: pd.DataFrame | None = None,
                     global_only: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -97,8 +99,6 @@ class Stage:
         """statsmodels Holt-Winters on each country's total units (the national base forecast)."""
         hist = self._country_history(cutoff)
         actual = self._country_history(self.last_week).set_index(["country_id", "week_start"])["units"]
-        full = self._country_history(self.origins[0] if self.origins else self.last_week)
-        scale = full.groupby("country_id")["units"].apply(lambda s: (s - s.shift(52)).abs().mean())
         frames = []
         for country_id, h in hist.groupby("country_id"):
             q = holt_winters(h["units"].reset_index(drop=True), self.horizon, self.quantiles,
@@ -109,25 +109,20 @@ class Stage:
                               "horizon": np.arange(1, self.horizon + 1), "level": "country", "model": ETS})
             f[["p10", "p50", "p90"]] = q
             f["units"] = actual.reindex(pd.MultiIndex.from_arrays([f["country_id"], f["week_start"]])).to_numpy()
-            f["mase_scale"] = scale.get(country_id, np.nan)
+            f["mase_scale"] = self.country_scale.get(country_id, np.nan)
             frames.append(f[PRED_COLUMNS])
         return pd.concat(frames, ignore_index=True)
 
     def _bottom_up(self, series: pd.DataFrame) -> pd.DataFrame:
         """Country totals of each series-level model: P50 summed; P10/P90 half-widths added in
         quadrature (series errors taken as independent), as the coherent national forecast."""
-        s = series.assign(lo2=(series["p50"] - series["p10"]) ** 2, hi2=(series["p90"] - series["p50"]) ** 2)
-        g = s.groupby(["country_id", "model", "origin_week", "week_start", "horizon"], sort=True)
-        out = g.agg(p50=("p50", "sum"), lo2=("lo2", "sum"), hi2=("hi2", "sum"), units=("units", lambda u: u.sum(min_count=len(u)))).reset_index()
-        out["p10"] = np.clip(out["p50"] - np.sqrt(out["lo2"]), 0, None)
-        out["p90"] = out["p50"] + np.sqrt(out["hi2"])
+        out = sum_quantiles(series, ["country_id", "model", "origin_week", "week_start", "horizon"], ["units"])
+        out.loc[out["week_start"] > self.last_week, "units"] = np.nan
         out["level"] = "country"
         out["series_id"] = "country:" + out["country_id"].astype(str)
         out["market_id"] = None
         out["retailer_id"] = None
-        full = self._country_history(self.origins[0] if self.origins else self.last_week)
-        scale = full.groupby("country_id")["units"].apply(lambda s: (s - s.shift(52)).abs().mean())
-        out["mase_scale"] = out["country_id"].map(scale)
+        out["mase_scale"] = out["country_id"].map(self.country_scale)
         return out[PRED_COLUMNS]
 
     def _reconciled(self, global_fc: pd.DataFrame, country: pd.DataFrame) -> pd.DataFrame:
@@ -145,6 +140,17 @@ class Stage:
             for col in ("p10", "p50", "p90"):
                 out.loc[rows, col] = np.clip(out.loc[rows, col].to_numpy() + shift, 0, None)
         return out
+
+
+def sum_quantiles(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFrame:
+    """Group totals: P50 and the `sums` columns added; P10/P90 half-widths added in quadrature,
+    P50 -/+ sqrt(sum of squared half-widths) (errors taken as independent)."""
+    f = frame.assign(lo2=(frame["p50"] - frame["p10"]) ** 2, hi2=(frame["p90"] - frame["p50"]) ** 2)
+    agg = {"p50": ("p50", "sum"), "lo2": ("lo2", "sum"), "hi2": ("hi2", "sum"), **{c: (c, "sum") for c in sums}}
+    out = f.groupby(keys, sort=True).agg(**agg).reset_index()
+    out["p10"] = np.clip(out["p50"] - np.sqrt(out["lo2"]), 0, None)
+    out["p90"] = out["p50"] + np.sqrt(out["hi2"])
+    return out.drop(columns=["lo2", "hi2"])
 
 
 def conformity_scores(frame: pd.DataFrame, raw: np.ndarray, level: np.ndarray) -> pd.DataFrame:
@@ -292,12 +298,9 @@ def forecast_future(features: pd.DataFrame, choice: pd.DataFrame | None, costs: 
 def national_forecast(forecast: pd.DataFrame) -> pd.DataFrame:
     """Country totals of the series forecasts (coherent by construction): P50 and stocking summed;
     P10/P90 half-widths added in quadrature."""
-    f = forecast.assign(lo2=(forecast["p50"] - forecast["p10"]) ** 2, hi2=(forecast["p90"] - forecast["p50"]) ** 2)
-    g = f.groupby(["country_id", "forecast_origin_week", "week_start", "horizon"], sort=True)
-    out = g.agg(p50=("p50", "sum"), lo2=("lo2", "sum"), hi2=("hi2", "sum"), stocking_units=("stocking_units", "sum"),
-                n_series=("series_id", "nunique")).reset_index()
-    out["p10"] = np.clip(out["p50"] - np.sqrt(out["lo2"]), 0, None)
-    out["p90"] = out["p50"] + np.sqrt(out["hi2"])
+    out = sum_quantiles(forecast, ["country_id", "forecast_origin_week", "week_start", "horizon"], ["stocking_units"])
+    out["n_series"] = forecast.groupby(["country_id", "week_start"])["series_id"].nunique().reindex(
+        pd.MultiIndex.from_frame(out[["country_id", "week_start"]])).to_numpy()
     return out[["country_id", "forecast_origin_week", "week_start", "horizon", "n_series", "p10", "p50", "p90", "stocking_units"]]
 
 
