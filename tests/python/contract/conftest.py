@@ -14,7 +14,7 @@ from media_impact.pipeline.build import REPO_ROOT, parse_manifest, run_build
 
 DB_NAME = "media_impact.duckdb"
 # the SQL layer: python models fit statistics and play no part in the data contract
-SQL_LAYER = ["--exclude", "path:python_models"]
+SQL_LAYER = ["--exclude", "path:python_models+"]
 # per-case speed: no JSON artifacts to write, relations looked up only where needed
 FAST = ["--no-write-json", "--no-populate-cache"]
 _TOP_LEVEL_SKIP = {".venv", ".git", "target", "logs", "data", "bench_out", "screenshots", "node_modules", "dbt_packages"}
