@@ -50,30 +50,54 @@ def dbt_env(db: Path, work: Path):
 
 
 def marts_fingerprint(db: Path) -> dict[str, tuple]:
-    """Row count and an order-independent hash of every table in schema marts.
-
-    Floating-point columns are rounded to cents first: a rebuild may add the same
-    numbers in another order (parallel aggregation) and differ in the last bit.
-    """
+    """Row count and an order-independent hash of every table in schema marts: equal
+    fingerprints mean the tables were not touched (exact, bit for bit)."""
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
     try:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()]
+        return {t: tuple(con.execute(f"select count(*), sum(hash(t)) from marts.{t} as t").fetchall()[0])
+                for t in tables}
+    finally:
+        con.close()
+
+
+def marts_differences(good_db: Path, other_db: Path, rel_tol: float = 1e-9) -> dict[str, int]:
+    """Rows of each mart that differ between two databases, floats compared within a
+    relative tolerance: a rebuild may add the same numbers in another order (parallel
+    aggregation) and differ in the last bit. Rows are matched on their non-float columns
+    (every mart's key is made of dates, ids and flags)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{good_db}' as good_db (read_only)")
+        con.execute(f"attach '{other_db}' as other_db (read_only)")
         columns = con.execute(
             "select table_name, column_name, data_type from information_schema.columns "
-            "where table_schema = 'marts' order by table_name, ordinal_position"
+            "where table_catalog = 'good_db' and table_schema = 'marts' order by table_name, ordinal_position"
         ).fetchall()
-        by_table: dict[str, list[str]] = {}
+        by_table: dict[str, list[tuple[str, bool]]] = {}
         for table, column, data_type in columns:
-            expr = f'round("{column}", 2)' if data_type in ("DOUBLE", "FLOAT", "REAL") else f'"{column}"'
-            by_table.setdefault(table, []).append(expr)
-        prints = {}
-        for table, exprs in by_table.items():
-            row = ", ".join(exprs)
-            prints[table] = tuple(
-                con.execute(f"select count(*), sum(hash({row})) from marts.{table}").fetchall()[0]
-            )
-        return prints
+            by_table.setdefault(table, []).append((column, data_type in ("DOUBLE", "FLOAT", "REAL")))
+        differences = {}
+        for table, cols in by_table.items():
+            keys = [c for c, is_float in cols if not is_float]
+            floats = [c for c, is_float in cols if is_float]
+            on = " and ".join(f'a."{c}" is not distinct from b."{c}"' for c in keys) or "true"
+            close = " and ".join(
+                f'((a."{c}" is null and b."{c}" is null) or abs(a."{c}" - b."{c}") <= {rel_tol} * (1 + abs(a."{c}")))'
+                for c in floats
+            ) or "true"
+            probe = keys[0] if keys else floats[0]
+            differences[table] = con.execute(
+                f"select count(*) from good_db.marts.{table} as a full outer join other_db.marts.{table} as b on {on} "
+                f'where a."{probe}" is null or b."{probe}" is null or not ({close})'
+            ).fetchall()[0][0]
+        return differences
     finally:
         con.close()
 
