@@ -22,9 +22,9 @@ parsed as (
     select
         {{ media_impact.try_parse_date('"Week"', '%m/%d/%Y') }} as week_start,
         "Advertiser" as advertiser_name,
-        campaign as campaign_name,
+        "Campaign" as campaign_name,
         "Campaign ID" as source_campaign_id,
-        metro,
+        "Metro" as metro,
         {{ media_impact.try_cast('"Impressions"', dbt.type_bigint()) }} as impressions,
         {{ media_impact.try_cast('"Completed Views"', dbt.type_bigint()) }} as completed_views,
         {{ media_impact.try_cast('"Clicks"', dbt.type_bigint()) }} as clicks,
