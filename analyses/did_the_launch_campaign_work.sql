@@ -6,7 +6,8 @@
     MMM fit attributes to those weeks, and the launched product's units and
     revenue in the flight and in the 12 weeks after it (did demand stay?).
     The extra media revenue per extra media dollar is the flight's incremental
-    return. -#}
+    return, counted inside the flight only: carryover after it is left out, so
+    it is a lower bound. -#}
 {{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 {%- set flight_weeks = var('launch_campaign_weeks', 12) %}
