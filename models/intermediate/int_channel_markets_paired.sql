@@ -1,6 +1,7 @@
 {#- Grain: market_id, channel_id. The channels that ran in a market's country
     at any time in the window: the rows every dense weekly channel table carries
     (a week without delivery is a week of zero spend, not a missing row). -#}
+{{ config(materialized='table') }}  {#- small, read by many marts and tests: compute the scan once -#}
 with delivery as (
     select * from {{ ref('int_ad_delivery_unioned') }}
 ),

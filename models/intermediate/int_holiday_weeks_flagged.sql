@@ -1,6 +1,7 @@
 {#- Grain: week_start, country_id, over the whole spine (future weeks too).
     A week is a holiday week when one of the country's holidays falls between its
     Monday and Sunday; several holidays in one week are listed together. -#}
+{{ config(materialized='table') }}  {#- small, read by many marts and tests: compute the scan once -#}
 with weeks as (
     select * from {{ ref('int_weeks_spined') }}
 ),

@@ -2,6 +2,7 @@
     country's latest macro reading published on or before its Monday (readings are
     monthly); future weeks hold the last known reading (a naive hold, flagged by
     is_macro_carried_forward) so forecasts have a value to condition on. -#}
+{{ config(materialized='table') }}  {#- small, read by many marts and tests: compute the scan once -#}
 with weeks as (
     select * from {{ ref('int_weeks_spined') }}
 ),

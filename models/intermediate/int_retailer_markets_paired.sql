@@ -1,6 +1,7 @@
 {#- Grain: market_id, retailer_id. The retailers that sold in a market at any
     time in the window (Target only in the US): the rows every dense weekly
     sales table carries. -#}
+{{ config(materialized='table') }}  {#- small, read by many marts and tests: compute the scan once -#}
 with pos_sales as (
     select * from {{ ref('int_pos_sales_unioned') }}
 ),

@@ -1,6 +1,7 @@
 {#- One row per Monday-start week from the first observed sales week to the last,
     plus var('forecast_horizon_weeks') future weeks: the dense calendar every
     weekly mart and window feature is built on. -#}
+{{ config(materialized='table') }}  {#- small, read by many marts and tests: compute the scan once -#}
 with pos_sales as (
     select * from {{ ref('int_pos_sales_unioned') }}
 ),
