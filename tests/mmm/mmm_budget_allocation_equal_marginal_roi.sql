@@ -17,25 +17,36 @@ interior as (
 ),
 
 totals as (
-    select run_id, sum(optimal_spend_usd) as spend_usd, max(total_budget_usd) as budget_usd
+    select
+        run_id,
+        sum(optimal_spend_usd) as spend_usd,
+        max(total_budget_usd) as budget_usd
     from alloc
     group by run_id
 )
 
-select i.run_id, 'interior marginal ROI differ' as problem
+select
+    i.run_id,
+    'interior marginal ROI differ' as problem
 from interior as i
 where i.max_mroi - i.min_mroi > 0.01 * i.max_mroi
 union all
-select a.run_id, 'lower-bound channel beats lambda' as problem
+select
+    a.run_id,
+    'lower-bound channel beats lambda' as problem
 from alloc as a
 inner join interior as i on a.run_id = i.run_id
 where a.is_at_lower_bound and a.optimal_marginal_roi > 1.01 * i.lambda_mroi
 union all
-select a.run_id, 'upper-bound channel below lambda' as problem
+select
+    a.run_id,
+    'upper-bound channel below lambda' as problem
 from alloc as a
 inner join interior as i on a.run_id = i.run_id
 where a.is_at_upper_bound and a.optimal_marginal_roi < 0.99 * i.lambda_mroi
 union all
-select t.run_id, 'budget not spent exactly' as problem
+select
+    t.run_id,
+    'budget not spent exactly' as problem
 from totals as t
 where abs(t.spend_usd - t.budget_usd) > 1e-6 * t.budget_usd

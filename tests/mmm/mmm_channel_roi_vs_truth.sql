@@ -7,7 +7,8 @@
 -- relative SE 16%) under the world's 2.5% baseline noise (docs/mmm.md).
 -- The strict +-20% bar is in tests/python/mmm/test_sample_world.py.
 with roi as (
-    select * from {{ ref('mmm_channel_roi') }} where is_preferred
+    select * from {{ ref('mmm_channel_roi') }}
+    where is_preferred
 ),
 
 truth as (
@@ -38,12 +39,18 @@ country_totals as (
     group by country_id
 )
 
-select country_id, null as channel_id, 'total incremental revenue off by > 15%' as problem
+select
+    country_id,
+    null as channel_id,
+    'total incremental revenue off by > 15%' as problem
 from country_totals
 where abs(modelled_usd / true_usd - 1) > 0.15
 union all
-select country_id, channel_id, 'ROI outside [0.5, 2.5] x truth' as problem
+select
+    country_id,
+    channel_id,
+    'ROI outside [0.5, 2.5] x truth' as problem
 from joined
 where spend_share >= 0.05
-  and true_revenue_share >= 0.01
-  and (roi < 0.5 * true_roi or roi > 2.5 * true_roi)
+    and true_revenue_share >= 0.01
+    and (roi < 0.5 * true_roi or roi > 2.5 * true_roi)

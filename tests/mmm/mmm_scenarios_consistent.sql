@@ -38,19 +38,25 @@ moved as (
     group by run_id
 )
 
-select w.run_id, 'revenue order' as problem
+select
+    w.run_id,
+    'revenue order' as problem
 from wide as w
 where w.optimal_rev < w.current_rev * (1 - 1e-9)
-   or w.plus_rev < w.optimal_rev * (1 - 1e-9)
-   or w.optimal_rev < w.minus_rev * (1 - 1e-9)
+    or w.plus_rev < w.optimal_rev * (1 - 1e-9)
+    or w.optimal_rev < w.minus_rev * (1 - 1e-9)
 union all
-select w.run_id, 'budget not kept' as problem
+select
+    w.run_id,
+    'budget not kept' as problem
 from wide as w
 where abs(w.optimal_spend - w.current_spend) > 1e-6 * w.current_spend
-   or abs(w.realloc_spend - w.current_spend) > 1e-6 * w.current_spend
-   or abs(w.always_on_spend - w.pulsed_spend) > 1e-6 * w.always_on_spend
+    or abs(w.realloc_spend - w.current_spend) > 1e-6 * w.current_spend
+    or abs(w.always_on_spend - w.pulsed_spend) > 1e-6 * w.always_on_spend
 union all
-select m.run_id, 'reallocated amount' as problem
+select
+    m.run_id,
+    'reallocated amount' as problem
 from moved as m
 where m.moved_usd > {{ var('mmm_reallocation_usd') }} * (1 + 1e-9)
-   or m.moved_usd <= 0
+    or m.moved_usd <= 0
