@@ -170,7 +170,7 @@ def page_lenses() -> None:
         long["lens"] = long["lens"].map(share_cols)
         st.altair_chart(alt.Chart(long).mark_bar().encode(
             x=alt.X("share:Q", axis=alt.Axis(format="%"), title="share of credit"),
-            y=alt.Y("lens:N", title=None), color="lens:N", row=alt.Row("channel_id:N", title=None),
+            y=alt.Y("lens:N", title=None), color="lens:N", row=alt.Row("channel_id:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
             tooltip=["channel_id", "lens", alt.Tooltip("share:Q", format=".1%")],
         ).properties(height=alt.Step(12)), width="content")
     flag = pick(lenses, "last_touch_credit_flag", "credit_flag")
@@ -287,7 +287,7 @@ def page_scenario() -> None:
         long["plan"] = long["plan"].map({"current_spend_usd": "current", "spend_usd": "scenario"})
         st.altair_chart(alt.Chart(long).mark_bar().encode(
             x=alt.X("usd:Q", title="spend (USD)"), y=alt.Y("plan:N", title=None), color="plan:N",
-            row=alt.Row("channel_id:N", title=None), tooltip=["channel_id", "plan", "usd"],
+            row=alt.Row("channel_id:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")), tooltip=["channel_id", "plan", "usd"],
         ).properties(height=alt.Step(14)), width="content")
     st.dataframe(chosen, hide_index=True, width="stretch")
 
