@@ -27,5 +27,14 @@ test: setup
 bench: setup
 	$(BIN)/python -m media_impact.pipeline.bench --scales 1 10 100 --repeats 3
 
+lint: setup
+	scripts/lint.sh
+
+docs: setup
+	$(BIN)/dbt docs generate
+
+dashboard: setup
+	$(BIN)/streamlit run dashboard/app.py
+
 clean:
 	rm -rf target logs media_impact.duckdb* data bench_out screenshots
