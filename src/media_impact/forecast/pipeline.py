@@ -61,7 +61,8 @@ class Stage:
         model = GlobalQuantileModel(self.quantiles, self.cfg["global_model"]).fit(train)
         raw = model.predict(pred_design)
         level = pred_design.index["level"].to_numpy()
-        calibrated = calibrate(raw, level, scores, self.quantiles, self.calibrate_levels)
+        calibrated = calibrate(raw, level, scores, self.quantiles, self.calibrate_levels,
+                               self.cfg.get("calibration", {}).get("method", "shift"))
         glob = self._frame(pred_design, GLOBAL, calibrated)
         for j, tau in enumerate(self.quantiles):
             if tau in self.calibrate_levels:
@@ -161,13 +162,33 @@ def conformity_scores(frame: pd.DataFrame, raw: np.ndarray, level: np.ndarray) -
 
 
 def calibrate(raw: np.ndarray, level: np.ndarray, scores: pd.DataFrame | None, quantiles: list[float],
-              levels: list[float]) -> np.ndarray:
-    """Conformal shift of quantile forecasts: q'_tau = q_tau + L * Q_tau(s_tau), where s_tau = (y - q_tau) / L
-    are out-of-sample scores of earlier origins and Q_tau their empirical tau quantile, so that a share
-    tau of past actuals fell below the shifted quantile. Levels not in `levels` (the median) stay as fitted."""
+              levels: list[float], method: str = "shift") -> np.ndarray:
+    """Conformal calibration of quantile forecasts from earlier origins' out-of-sample scores
+    ``s_tau = (y - q_tau) / L``. Levels not in `levels` (the median) stay as fitted.
+
+    ``method="shift"``: each level on its own, ``q'_tau = q_tau + L * Q_tau(s_tau)``, so that a
+    share tau of past actuals fell below the shifted quantile (one-sided; a bound can move inward
+    when past errors all leaned the other way).
+    ``method="cqr"``: conformalized quantile regression (Romano, Patterson and Candes 2019) for the
+    interval of the two levels: ``E = max(q_lo - y, y - q_hi) / L``, both bounds widened by
+    ``L * Q`` with ``Q`` the ``k``-th smallest ``E``, ``k = ceil((n + 1)(hi - lo))``. A regime
+    change that pushes errors one way widens the interval on both sides instead of moving the
+    far bound inward."""
     out = raw.copy()
     if scores is None or len(scores) == 0:
         return out
+    if method == "cqr":
+        lo, hi = sorted(levels)
+        j_lo, j_hi = quantiles.index(lo), quantiles.index(hi)
+        e = np.maximum(-scores[str(j_lo)].to_numpy(), scores[str(j_hi)].to_numpy())
+        n = len(e)
+        k = min(n, int(np.ceil((n + 1) * (hi - lo) - 1e-9)))   # the k-th smallest score
+        q = float(np.sort(e)[k - 1])
+        out[:, j_lo] = raw[:, j_lo] - level * q
+        out[:, j_hi] = raw[:, j_hi] + level * q
+        return finalize(out)
+    if method != "shift":
+        raise ValueError(f"calibration.method must be 'shift' or 'cqr', not {method!r}")
     for j, tau in enumerate(quantiles):
         if tau in levels:
             out[:, j] = raw[:, j] + level * float(np.quantile(scores[str(j)], tau))

@@ -47,10 +47,13 @@ def cross_validate(data: PanelData, settings: Settings, theta0, experiments=None
         n_train = T - (folds - k) * horizon
         if n_train < max(26, 2 * horizon):
             continue
-        m = (model.like(data.subset_weeks(n_train)) if model is not None else
+        # a multiplicative baseline's shape is re-estimated on the training weeks only
+        # (shape_gamma=None restarts the fixed point), so the held-out weeks do not leak in
+        m = (model.like(data.subset_weeks(n_train), shape_gamma=None) if model is not None else
              MMM(data.subset_weeks(n_train), settings, experiments, sigma))
         m.s = replace(settings, n_starts=n_starts)
         f = m.fit(starts=[theta0]) if refit == "full" else m.refine(theta0)
+        m, f = _multiplicative_passes(m, f)
         pred = m.predict(f, data.subset_weeks(n_train + horizon))[:, n_train:]
         ys.append(_national(data.y[:, n_train:n_train + horizon]))
         yh.append(_national(pred))
@@ -182,20 +185,15 @@ def bootstrap(res: ModelResult, n: int = 100, block: int = 8, seed: int = 1,
     return out
 
 
-def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0, window=None) -> dict:
-    """Parameter-uncertainty draws from the Laplace (Gauss-Newton) approximation.
+def _gauss_newton(res: ModelResult, inflate: float = 1.0):
+    """Mean and covariance of ``(theta, beta)`` from the Gauss-Newton approximation.
 
     The residual ``r(theta, beta)`` after projecting out the controls and series
     means has Jacobian ``J = [beta_c dF_c/dtheta_cp | F_c]`` (projected the same
-    way). ``(theta, beta) ~ N(estimate, s^2 (J'J)^+)`` with
-    ``s^2 = inflate^2 SSR / (N - K - G - C (P + 1))``; each draw is clipped to the
-    parameter bounds and ``beta >= 0`` and pushed through the response (no refit,
-    so hundreds of draws cost less than one fit). Unlike the local bootstrap refit,
-    this carries the joint uncertainty of carryover, saturation and scale, which is
-    what dominates ROI uncertainty when the likelihood is flat along curve shapes.
-    Returns the same structure as :func:`bootstrap`.
+    way); ``H = J'J / s^2`` with ``s^2 = inflate^2 SSR / (N - K - G - C (P + 1))``,
+    plus the prior precision when the fit has one; ``cov = H^+``. Returns ``(mean, cov)``.
     """
-    data, fit, m = res.data, res.fit, res.model
+    fit, m = res.fit, res.model
     C, P, G, T = m.C, m.P, m.G, m.T
     feats, dF = m.features(fit.theta, with_grad=True)
 
@@ -204,18 +202,33 @@ def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0,
         Xd = (X - X.mean(axis=1, keepdims=True)).reshape(m.N, -1)
         return np.vstack([Xd, np.zeros((m.K, Xd.shape[1]))]) - m.q @ (m.qm.T @ Xd)
 
-    cols_theta = project((dF[:, :T] * fit.beta[None, None, :, None]).reshape(G, T, C * P))
     cols_beta = project(feats[:, :T])
-    J = np.hstack([cols_theta, cols_beta])
+    J = np.hstack([project((dF[:, :T] * fit.beta[None, None, :, None]).reshape(G, T, C * P)), cols_beta])
     _, ssr, _ = m.solve(fit.theta, feats)
-    dof = max(m.N - m.K - G - C * (P + 1), 1)
-    s2 = inflate ** 2 * ssr / dof
+    s2 = inflate ** 2 * ssr / max(m.N - m.K - G - C * (P + 1), 1)
     info = J.T @ J / s2
+    prior = np.zeros_like(info)
     if m.prior is not None:   # posterior information = data + prior precision
-        info[: C * P, : C * P] += m.prior[1]
-    cov = np.linalg.pinv(info, rcond=1e-10, hermitian=True)
-    cov = 0.5 * (cov + cov.T)
+        prior[: C * P, : C * P] = m.prior[1]
+    cov = np.linalg.pinv(info + prior, rcond=1e-10, hermitian=True)
     mean = np.concatenate([fit.theta.ravel(), fit.beta])
+    return mean, 0.5 * (cov + cov.T)
+
+
+def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0, window=None) -> dict:
+    """Parameter-uncertainty draws from the Laplace (Gauss-Newton) approximation
+    (:func:`_gauss_newton`).
+
+    ``(theta, beta) ~ N(estimate, cov)``; each draw is clipped to the parameter
+    bounds and ``beta >= 0`` and pushed through the response (no refit, so hundreds
+    of draws cost less than one fit). Unlike the local bootstrap refit, this carries
+    the joint uncertainty of carryover, saturation and scale, which is what dominates
+    ROI uncertainty when the likelihood is flat along curve shapes. Returns the same
+    structure as :func:`bootstrap`.
+    """
+    data, fit, m = res.data, res.fit, res.model
+    C, P, T = m.C, m.P, m.T
+    mean, cov = _gauss_newton(res, inflate)
     w, V = np.linalg.eigh(cov)
     root = V * np.sqrt(np.clip(w, 0.0, None))
     rng = np.random.default_rng(seed)
@@ -243,23 +256,8 @@ def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0,
 
 def curve_covariance(res: ModelResult, inflate: float = 1.0) -> np.ndarray:
     """Laplace covariance of the curve parameters ``theta`` (C*P, C*P) of a fit."""
-    fit, m = res.fit, res.model
-    C, P, G, T = m.C, m.P, m.G, m.T
-    feats, dF = m.features(fit.theta, with_grad=True)
-
-    def project(X):
-        X = X / m.shape[:, :, None]
-        Xd = (X - X.mean(axis=1, keepdims=True)).reshape(m.N, -1)
-        return np.vstack([Xd, np.zeros((m.K, Xd.shape[1]))]) - m.q @ (m.qm.T @ Xd)
-
-    J = np.hstack([project((dF[:, :T] * fit.beta[None, None, :, None]).reshape(G, T, C * P)),
-                   project(feats[:, :T])])
-    _, ssr, _ = m.solve(fit.theta, feats)
-    s2 = inflate ** 2 * ssr / max(m.N - m.K - G - C * (P + 1), 1)
-    info = J.T @ J / s2
-    if m.prior is not None:
-        info[: C * P, : C * P] += m.prior[1]
-    return np.linalg.pinv(info, rcond=1e-10, hermitian=True)[: C * P, : C * P]
+    m = res.model
+    return _gauss_newton(res, inflate)[1][: m.C * m.P, : m.C * m.P]
 
 
 def curve_prior(donor: tuple, data: PanelData, settings: Settings):

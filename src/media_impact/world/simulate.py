@@ -157,6 +157,22 @@ def _macro_monthly(spec: dict, months: pd.DatetimeIndex, seed: int) -> pd.DataFr
     return pd.concat(rows, ignore_index=True)
 
 
+def _geo_steady_cells(geo: dict, weeks: pd.DatetimeIndex, markets: pd.DataFrame) -> np.ndarray:
+    """(weeks, markets) mask of the geo test's markets during its pre and test periods (plus
+    the adstock lag before), where every channel follows the national plan only
+    (``hold_media_steady``): a test plan keeps the other media business-as-usual in test and
+    control markets alike, or their differences would be read as the test's effect."""
+    mask = np.zeros((len(weeks), len(markets)), dtype=bool)
+    if not geo.get("hold_media_steady", False):
+        return mask
+    start = pd.Timestamp(geo["pre_start"]) - pd.Timedelta(weeks=int(geo.get("steady_lead_weeks", 0)))
+    end = pd.Timestamp(geo["test_start"]) + pd.Timedelta(weeks=int(geo["test_weeks"]))
+    rows = (weeks >= start) & (weeks < end)
+    cols = markets.market_id.isin(list(geo["test_markets"]) + list(geo["control_markets"])).to_numpy()
+    mask[np.ix_(rows, cols)] = True
+    return mask
+
+
 def build_world(scale: int = 1, seed: int = 20261122, spec: dict | None = None) -> World:
     """Simulate the whole world (deterministic in scale, seed and spec)."""
     spec = load_spec() if spec is None else spec
@@ -201,6 +217,8 @@ def build_world(scale: int = 1, seed: int = 20261122, spec: dict | None = None) 
     fx_weekly = pd.Series(np.round(fx_path + fx_noise, 4), index=weeks, name="usd_per_cad")
 
     # ---------------- always-on spend
+    geo = spec["geo_experiment"]
+    geo_steady = _geo_steady_cells(geo, weeks, markets)
     spend_ao = np.zeros((n_weeks, n_m, n_c))
     week_month = weeks.month.to_numpy()
     q4 = np.isin(week_month, [11, 12]).astype(float)
@@ -211,6 +229,7 @@ def build_world(scale: int = 1, seed: int = 20261122, spec: dict | None = None) 
             national = ar1_lognormal(rng, n_weeks, media["national_ar_rho"], media["national_ar_sigma"])[:, 0]
             national *= rng.random(n_weeks) >= ch.national_dark_week_prob
             idx = np.flatnonzero(mask)
+            steady = geo_steady[np.ix_(np.arange(n_weeks), idx)]
             # market draws come from a stream per market so adding markets does not reshuffle others
             mult = np.empty(len(idx))
             local = np.empty((n_weeks, len(idx)))
@@ -219,6 +238,8 @@ def build_world(scale: int = 1, seed: int = 20261122, spec: dict | None = None) 
                 mult[j] = np.exp(mrng.normal(0.0, media["market_multiplier_sigma"]))
                 local[:, j] = ar1_lognormal(mrng, n_weeks, media["market_ar_rho"], media["market_ar_sigma"])[:, 0]
                 local[:, j] *= mrng.random(n_weeks) >= media["market_dark_week_prob"]
+            # a geo test's markets follow the national plan only while it is read (no local flighting)
+            local[steady] = 1.0
             # search follows Q4 demand (the realistic correlation with seasonality); others do not
             seasonal = 1.0 + (0.2 * q4 if ch.channel_group == "search" else 0.0)
             raw = pop[idx][None, :] * mult[None, :] * local * (national * seasonal)[:, None]
@@ -228,7 +249,6 @@ def build_world(scale: int = 1, seed: int = 20261122, spec: dict | None = None) 
             spend_ao[:, idx, k] = raw * budget / raw.sum()
 
     # ---------------- geo holdout: ctv off in test markets for the test weeks
-    geo = spec["geo_experiment"]
     geo_withheld = np.zeros((n_weeks, n_m))
     test_start = pd.Timestamp(geo["test_start"])
     in_test = (weeks >= test_start) & (weeks < test_start + pd.Timedelta(weeks=geo["test_weeks"]))
