@@ -193,13 +193,15 @@ def build_world(scale: int = 1, seed: int = 20261122, spec: dict | None = None) 
     media = spec["media"]
 
     # ---------------- holidays
-    years = range(first.year, (weeks[-1] + pd.Timedelta(days=6)).year + 1)
+    # the calendar runs through the year after the window: forecasts and plans for the
+    # weeks after the data need the holidays too (demand uses the window's only)
+    years = range(first.year, (weeks[-1] + pd.Timedelta(days=6)).year + 2)
     hol_rows = []
     for country_id, hols in spec["holidays"].items():
         for h in hols:
             for y in years:
                 d = holiday_dates(h["rule"], y)
-                if weeks[0].date() <= d <= (weeks[-1] + pd.Timedelta(days=6)).date():
+                if weeks[0].date() <= d:
                     hol_rows.append(
                         dict(holiday_date=pd.Timestamp(d), country_id=country_id, holiday_name=h["holiday_name"], multiplier=h["multiplier"])
                     )
