@@ -8,8 +8,10 @@ the generator calls `merge_raw_tests` on its entries, and
     python -m media_impact.pipeline.raw_contract
 
 re-merges them into the committed `_raw__seeds.yml` after a contract edit,
-without regenerating the world. Merging is idempotent: a test already present
-(same name and arguments) is not added twice.
+without regenerating the world, and mirrors every seed's tests onto the raw
+sources (`models/staging/_sources.yml`), enabled only when `raw_mode: source`, so
+the contract guards feeds already loaded in the warehouse too. Merging is
+idempotent: a test already present (same name and arguments) is not added twice.
 """
 from __future__ import annotations
 
@@ -82,13 +84,74 @@ def remerge_file(seeds_yaml: Path = SEEDS_YAML_PATH, contract_path: Path = CONTR
     return after.count("\n") - before.count("\n")
 
 
+SOURCES_YAML_PATH = REPO_ROOT / "models" / "staging" / "_sources.yml"
+# the mirrored tests run only where staging reads the sources (raw_mode: source); in
+# seed mode the same tests run on the seeds, which are DAG parents of staging
+SOURCE_MODE_ONLY = "{{ (var('raw_mode', 'seed') == 'source') | as_bool }}"
+
+
+def _source_mode_only(test):
+    """A test entry (``"not_null"`` or ``{name: {arguments, config}}``) enabled in source mode only."""
+    if isinstance(test, str):
+        return {test: {"config": {"enabled": SOURCE_MODE_ONLY}}}
+    (name, body), = test.items()
+    body = copy.deepcopy(body or {})
+    body["config"] = {**(body.get("config") or {}), "enabled": SOURCE_MODE_ONLY}
+    return {name: body}
+
+
+def mirror_to_sources(seed_entries: list[dict], source_doc: dict) -> dict:
+    """The raw sources' property document with every seed's tests mirrored onto the source
+    table of the same name (model- and column-level, columns quoted as in the seed), so
+    the contract also runs when staging reads feeds already in the warehouse."""
+    doc = copy.deepcopy(source_doc)
+    seeds = {e["name"]: e for e in seed_entries}
+    for source in doc.get("sources", []):
+        for table in source.get("tables", []):
+            seed = seeds.get(table["name"])
+            if seed is None:
+                continue
+            tests = [_source_mode_only(t) for t in seed.get("data_tests", []) or []]
+            if tests:
+                table["data_tests"] = tests
+            else:
+                table.pop("data_tests", None)
+            columns = []
+            for col in seed.get("columns", []) or []:
+                out = {"name": col["name"]}
+                if col.get("description"):
+                    out["description"] = col["description"]
+                if col.get("quote"):
+                    out["quote"] = True
+                col_tests = [_source_mode_only(t) for t in col.get("data_tests", []) or []]
+                if col_tests:
+                    out["data_tests"] = col_tests
+                columns.append(out)
+            table["columns"] = columns
+    return doc
+
+
+def mirror_file(seeds_yaml: Path = SEEDS_YAML_PATH, sources_yaml: Path = SOURCES_YAML_PATH) -> None:
+    """Rewrite the raw sources' property file with the seeds' tests mirrored (idempotent)."""
+    seeds = yaml.safe_load(Path(seeds_yaml).read_text())["seeds"]
+    text = Path(sources_yaml).read_text()
+    header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+    doc = mirror_to_sources(seeds, yaml.safe_load(text))
+    Path(sources_yaml).write_text(
+        header + yaml.safe_dump(doc, sort_keys=False, width=120, allow_unicode=True), encoding="utf-8"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds-yaml", type=Path, default=SEEDS_YAML_PATH)
     parser.add_argument("--contract", type=Path, default=CONTRACT_PATH)
+    parser.add_argument("--sources-yaml", type=Path, default=SOURCES_YAML_PATH)
     args = parser.parse_args(argv)
     added = remerge_file(args.seeds_yaml, args.contract)
     print(f"merged {args.contract.name} into {args.seeds_yaml} ({added:+d} YAML lines)")
+    mirror_file(args.seeds_yaml, args.sources_yaml)
+    print(f"mirrored the seeds' tests onto {args.sources_yaml} (enabled when raw_mode is source)")
     return 0
 
 

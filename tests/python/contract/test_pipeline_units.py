@@ -135,6 +135,40 @@ def test_committed_seed_properties_hold_the_whole_contract():
     assert raw_contract.merge_raw_tests(doc["seeds"]) == doc["seeds"]
 
 
+def test_committed_sources_mirror_every_seed_test_for_source_mode():
+    """models/staging/_sources.yml carries each raw seed's tests, enabled in source mode only."""
+    import yaml
+
+    seeds = yaml.safe_load(raw_contract.SEEDS_YAML_PATH.read_text())["seeds"]
+    sources = yaml.safe_load(raw_contract.SOURCES_YAML_PATH.read_text())
+    assert raw_contract.mirror_to_sources(seeds, sources) == sources
+    tables = {t["name"]: t for t in sources["sources"][0]["tables"]}
+    n_seed = sum(len(e.get("data_tests") or []) + sum(len(c.get("data_tests") or []) for c in e.get("columns") or [])
+                 for e in seeds)
+    n_source = sum(len(t.get("data_tests") or []) + sum(len(c.get("data_tests") or []) for c in t.get("columns") or [])
+                   for t in tables.values())
+    assert n_seed == n_source > 200
+    ctv = {c["name"]: c for c in tables["raw_ctv_dsp__delivery"]["columns"]}
+    assert ctv["Advertiser Cost (USD)"]["quote"] is True
+    test = ctv["Week"]["data_tests"][0]
+    assert test == {"not_null": {"config": {"enabled": raw_contract.SOURCE_MODE_ONLY}}}
+
+
+def test_mirrored_tests_keep_their_arguments_and_config():
+    entries = [{"name": "raw_x", "data_tests": [{"unique_combination_of_columns": {"arguments": {"combination_of_columns": ["a"]}}}],
+                "columns": [{"name": "a", "data_tests": ["not_null", {"accepted_values": {"arguments": {"values": ["x"]},
+                                                                                       "config": {"severity": "warn"}}}]}]}]
+    doc = {"sources": [{"name": "raw", "tables": [{"name": "raw_x", "description": "d"}, {"name": "raw_y"}]}]}
+    out = raw_contract.mirror_to_sources(entries, doc)
+    x, y = out["sources"][0]["tables"]
+    assert x["description"] == "d" and y == {"name": "raw_y"}
+    assert x["data_tests"] == [{"unique_combination_of_columns": {
+        "arguments": {"combination_of_columns": ["a"]}, "config": {"enabled": raw_contract.SOURCE_MODE_ONLY}}}]
+    assert x["columns"][0]["data_tests"][1] == {"accepted_values": {
+        "arguments": {"values": ["x"]}, "config": {"severity": "warn", "enabled": raw_contract.SOURCE_MODE_ONLY}}}
+    assert doc["sources"][0]["tables"][0].get("data_tests") is None, "input must not be modified"
+
+
 def test_failure_line_names_feed_column_check_and_rows():
     failure = ContractFailure(
         test_name="t", feed="raw_x", model="raw_x", column="spend", check="not_negative",
