@@ -26,6 +26,7 @@ final as (
         units,
         revenue_usd
     from amazon
+    {%- for weekly_feed in ['walmart', 'target'] %}
     union all
     select
         week_start as date_day,
@@ -37,19 +38,8 @@ final as (
         'week' as source_grain,
         units,
         revenue_usd
-    from walmart
-    union all
-    select
-        week_start as date_day,
-        week_start,
-        market_id,
-        country_id,
-        retailer_id,
-        product_id,
-        'week' as source_grain,
-        units,
-        revenue_usd
-    from target
+    from {{ weekly_feed }}
+    {%- endfor %}
 )
 
 select * from final

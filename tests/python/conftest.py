@@ -69,3 +69,13 @@ def built_db(tmp_path_factory) -> Path:
     assert result.returncode == 0, "dbt build failed:\n" + result.stdout[-8000:] + result.stderr[-2000:]
     (work / "build.log").write_text(result.stdout)
     return db
+
+
+@pytest.fixture(scope="session")
+def built_con(built_db):
+    """A read-only DuckDB connection to ``built_db``, shared by the suites that query it."""
+    import duckdb
+
+    connection = duckdb.connect(str(built_db), read_only=True)
+    yield connection
+    connection.close()

@@ -231,7 +231,7 @@ def build_world(scale: int = 1, seed: int = 20261122, spec: dict | None = None) 
             national = ar1_lognormal(rng, n_weeks, media["national_ar_rho"], media["national_ar_sigma"])[:, 0]
             national *= rng.random(n_weeks) >= ch.national_dark_week_prob
             idx = np.flatnonzero(mask)
-            steady = geo_steady[np.ix_(np.arange(n_weeks), idx)]
+            steady = geo_steady[:, idx]
             # market draws come from a stream per market so adding markets does not reshuffle others
             mult = np.empty(len(idx))
             local = np.empty((n_weeks, len(idx)))

@@ -1,22 +1,14 @@
 """Attribution and experiments on the built sample world, against the generator's truth."""
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 
 
-@pytest.fixture(scope="module")
-def con(built_db):
-    connection = duckdb.connect(str(built_db), read_only=True)
-    yield connection
-    connection.close()
-
-
-def test_last_touch_reproduces_the_generators_last_touch(con):
+def test_last_touch_reproduces_the_generators_last_touch(built_con):
     """Journeys are built right: with lookback 30 days every generated journey fits, and
     last-touch credit per channel equals the generator's own count and value."""
-    got = con.execute(
+    got = built_con.execute(
         """
         select truth.channel_id, credit.credited_conversions, truth.last_touch_conversions,
                credit.credited_value_usd, truth.last_touch_value_usd
@@ -29,8 +21,8 @@ def test_last_touch_reproduces_the_generators_last_touch(con):
     assert (got["credited_value_usd"] - got["last_touch_value_usd"]).abs().max() < 0.01
 
 
-def test_markov_is_closer_to_the_true_credit_than_last_touch(con):
-    shares = con.execute(
+def test_markov_is_closer_to_the_true_credit_than_last_touch(built_con):
+    shares = built_con.execute(
         """
         select truth.channel_id, truth.true_credit_share, truth.last_touch_credit_share, markov.credit_share as markov
         from truth.truth_journey_channel_credit as truth
@@ -45,8 +37,8 @@ def test_markov_is_closer_to_the_true_credit_than_last_touch(con):
     assert top["markov"] > top["last_touch_credit_share"]
 
 
-def _tbr_against_truth(con) -> pd.Series:
-    return con.execute(
+def _tbr_against_truth(built_con) -> pd.Series:
+    return built_con.execute(
         """
         select results.*, truth.true_lift_pct, truth.true_iroas, truth.true_incremental_revenue_usd
         from experiments.experiment_results as results
@@ -56,25 +48,25 @@ def _tbr_against_truth(con) -> pd.Series:
     ).df().iloc[0]
 
 
-def test_geo_experiment_estimate_is_within_three_standard_errors_of_truth(con):
+def test_geo_experiment_estimate_is_within_three_standard_errors_of_truth(built_con):
     """TBR on the designed test has the true sign and lands within 3 SE of the true effect.
     truth is the gain from restoring the withheld spend, so it carries the spend's sign."""
-    row = _tbr_against_truth(con)
+    row = _tbr_against_truth(built_con)
     true_effect = row["true_incremental_revenue_usd"] * (1 if row["spend_change_usd"] > 0 else -1)
     assert row["incremental_revenue_usd"] * row["spend_change_usd"] > 0
     assert abs(row["incremental_revenue_usd"] - true_effect) <= 3 * row["incremental_revenue_se_usd"]
 
 
-def test_geo_experiment_interval_covers_true_lift(con):
+def test_geo_experiment_interval_covers_true_lift(built_con):
     """The 90% lift and iROAS intervals cover the truth (truth_geo_experiment)."""
-    row = _tbr_against_truth(con)
+    row = _tbr_against_truth(built_con)
     assert row["lift_lower"] <= row["true_lift_pct"] / 100 <= row["lift_upper"]
     assert row["iroas_lower"] <= row["true_iroas"] <= row["iroas_upper"]
 
 
-def test_calibration_table_matches_the_tbr_estimate(con):
-    calibration = con.execute("select * from experiments.experiment_calibration").df()
-    results = con.execute("select * from experiments.experiment_results where method = 'tbr'").df()
+def test_calibration_table_matches_the_tbr_estimate(built_con):
+    calibration = built_con.execute("select * from experiments.experiment_calibration").df()
+    results = built_con.execute("select * from experiments.experiment_results where method = 'tbr'").df()
     merged = calibration.merge(results, on="experiment_id", suffixes=("", "_tbr"))
     assert len(merged) == len(results) > 0
     pd.testing.assert_series_equal(
@@ -83,9 +75,9 @@ def test_calibration_table_matches_the_tbr_estimate(con):
     assert (merged["incremental_revenue_se_usd"] > 0).all()
 
 
-def test_channel_lenses_flags_the_funnel_the_way_the_truth_does(con):
-    lenses = con.execute("select * from marts.channel_lenses").df().set_index("channel_id")
-    truth = con.execute("select * from truth.truth_journey_channel_credit").df().set_index("channel_id")
+def test_channel_lenses_flags_the_funnel_the_way_the_truth_does(built_con):
+    lenses = built_con.execute("select * from marts.channel_lenses").df().set_index("channel_id")
+    truth = built_con.execute("select * from truth.truth_journey_channel_credit").df().set_index("channel_id")
     assert set(truth.index) <= set(lenses.index)
     # last touch over-credits retargeting and under-credits CTV in the world's design
     assert lenses.loc["meta_retargeting", "last_touch_credit_flag"] == "over_credited"

@@ -1,43 +1,35 @@
 """The forecast tables of a full `dbt build` of the sample world (shared `built_db` fixture)."""
-import duckdb
 import numpy as np
 import pytest
 
 
-@pytest.fixture(scope="module")
-def con(built_db):
-    c = duckdb.connect(str(built_db), read_only=True)
-    yield c
-    c.close()
-
-
-def test_every_series_and_week_of_the_horizon_is_forecast(con):
-    n_series = con.sql("select count(distinct market_id || retailer_id) from marts.forecast_features_weekly").fetchall()[0][0]
-    rows, weeks = con.sql("select count(*), count(distinct week_start) from forecast.forecast_weekly").fetchall()[0]
+def test_every_series_and_week_of_the_horizon_is_forecast(built_con):
+    n_series = built_con.sql("select count(distinct market_id || retailer_id) from marts.forecast_features_weekly").fetchall()[0][0]
+    rows, weeks = built_con.sql("select count(*), count(distinct week_start) from forecast.forecast_weekly").fetchall()[0]
     assert weeks == 13 and rows == n_series * 13
-    last_actual, first_fc = con.sql("""
+    last_actual, first_fc = built_con.sql("""
         select (select max(week_start) from marts.forecast_features_weekly where units is not null),
                (select min(week_start) from forecast.forecast_weekly)""").fetchall()[0]
     assert (first_fc - last_actual).days == 7
 
 
-def test_series_forecasts_add_up_to_national(con):
-    gap = con.sql("""
+def test_series_forecasts_add_up_to_national(built_con):
+    gap = built_con.sql("""
         select max(abs(s.p50 - n.p50) / n.p50)
         from (select country_id, week_start, sum(p50) as p50 from forecast.forecast_weekly group by all) s
         inner join forecast.forecast_national_weekly n using (country_id, week_start)""").fetchall()[0][0]
     assert gap < 1e-9
 
 
-def test_bars_of_issue_5(con):
-    run = con.sql("select * from forecast.forecast_runs order by run_at desc limit 1").df().iloc[0]
+def test_bars_of_issue_5(built_con):
+    run = built_con.sql("select * from forecast.forecast_runs order by run_at desc limit 1").df().iloc[0]
     assert run["mase_improvement_vs_seasonal_naive"] >= 0.2
     assert 0.7 <= run["coverage_80_global_hgb"] <= 0.9
     assert run["cost_quantile_policy_usd"] < run["cost_median_usd"]
 
 
-def test_stocking_uses_product_costs(con):
-    df = con.sql("""
+def test_stocking_uses_product_costs(built_con):
+    df = built_con.sql("""
         select f.critical_fractile, c.unit_margin_usd / (c.unit_margin_usd + c.unit_holding_cost_usd) as tau
         from forecast.forecast_weekly f
         inner join forecast.forecast_series_costs c using (market_id, retailer_id)""").df()

@@ -2,12 +2,13 @@
 database, and their answers hold together."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import dbt_env
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 ANALYSES = sorted(p.stem for p in (REPO_ROOT / "analyses").glob("*.sql"))
@@ -19,9 +20,7 @@ def answers(built_db, tmp_path_factory):
     import duckdb
 
     work = tmp_path_factory.mktemp("analyses")
-    env = dict(os.environ, MEDIA_IMPACT_DB=str(built_db), DBT_TARGET_PATH=str(work / "target"),
-               DBT_LOG_PATH=str(work / "logs"), DBT_PROFILES_DIR=str(REPO_ROOT / "profiles"),
-               MEDIA_IMPACT_TARGET="duckdb")
+    env = dbt_env(built_db, work, MEDIA_IMPACT_TARGET="duckdb")
     result = subprocess.run([sys.executable, "-m", "dbt.cli.main", "compile", "--select", "path:analyses"],
                             cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

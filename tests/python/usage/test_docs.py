@@ -3,12 +3,13 @@ docs, and every model and mart column is described."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import dbt_env
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -16,9 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture(scope="module")
 def docs(built_db, tmp_path_factory):
     work = tmp_path_factory.mktemp("docs")
-    env = dict(os.environ, MEDIA_IMPACT_DB=str(built_db), DBT_TARGET_PATH=str(work / "target"),
-               DBT_LOG_PATH=str(work / "logs"), DBT_PROFILES_DIR=str(REPO_ROOT / "profiles"),
-               MEDIA_IMPACT_TARGET="duckdb")
+    env = dbt_env(built_db, work, MEDIA_IMPACT_TARGET="duckdb")
     result = subprocess.run([sys.executable, "-m", "dbt.cli.main", "docs", "generate"],
                             cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -132,6 +132,34 @@ def test_geo_holdout_in_feeds_and_truth(world, generated):
     assert truth.true_iroas_with_carryover > truth.true_iroas
 
 
+def test_geo_test_markets_follow_the_national_plan_while_the_test_is_read(world):
+    """hold_media_steady: from steady_lead_weeks before the pre-period to the test's end, each
+    channel's spend in the test and control markets is the national level times a fixed market
+    weight (no local flighting), so test and control move in parallel; CTV in the test markets
+    during the test is the holdout itself and is excluded."""
+    geo = world.spec["geo_experiment"]
+    start = pd.Timestamp(geo["pre_start"]) - pd.Timedelta(weeks=geo["steady_lead_weeks"])
+    test_start = pd.Timestamp(geo["test_start"])
+    end = test_start + pd.Timedelta(weeks=geo["test_weeks"])
+    rows = (world.weeks >= start) & (world.weeks < end)
+    in_test = (world.weeks >= test_start) & (world.weeks < end)
+    markets = world.markets.market_id.tolist()
+    test = [markets.index(m) for m in geo["test_markets"]]
+    control = [markets.index(m) for m in geo["control_markets"]]
+    for k, ch in enumerate(world.channels.itertuples()):
+        spend = world.spend_always_on[:, :, k]
+        cols = control if ch.channel_id == geo["channel_id"] else test + control
+        live = rows & (spend[:, cols].sum(axis=1) > 0)
+        weights = spend[np.ix_(live, cols)] / spend[np.ix_(live, cols)].sum(axis=1, keepdims=True)
+        # rounding only (cents; coupons are whole redemptions): a market's weight is the same every week
+        assert np.ptp(weights, axis=0).max() < 1e-3, ch.channel_id
+        # outside the window the same markets flight on their own
+        outside = ~rows & (spend[:, cols].sum(axis=1) > 0)
+        w_out = spend[np.ix_(outside, cols)] / spend[np.ix_(outside, cols)].sum(axis=1, keepdims=True)
+        assert np.ptp(w_out, axis=0).max() > 0.05, ch.channel_id
+    assert (world.spend_always_on[np.ix_(in_test, test, [world.channel_index(geo["channel_id"])])] == 0).all()
+
+
 def test_pos_feeds_carry_restatements(generated):
     amazon = pd.read_csv(generated / "raw" / "raw_amazon__vendor_sales.csv", dtype=str)
     dup = amazon[amazon.duplicated(["date", "ship_to_region", "asin"], keep=False)]
