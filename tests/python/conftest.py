@@ -71,9 +71,11 @@ def built_db(tmp_path_factory) -> Path:
     return db
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def built_con(built_db):
-    """A read-only DuckDB connection to ``built_db``, shared by the suites that query it."""
+    """A read-only DuckDB connection to ``built_db`` for one test module. Module scope, not
+    session: it must be closed before suites that run dbt on the same file (docs, analyses)
+    open it for writing."""
     import duckdb
 
     connection = duckdb.connect(str(built_db), read_only=True)
