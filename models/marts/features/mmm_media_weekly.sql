@@ -16,6 +16,7 @@ final as (
         spend.country_id,
         spend.channel_id,
         channels.channel_group,
+        nullif(channels.retailer_id, '') as retailer_id,
         spend.spend_usd,
         spend.impressions,
         spend.clicks

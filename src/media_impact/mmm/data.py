@@ -12,6 +12,8 @@ A mapping (YAML ``data:`` block) names the columns::
     categorical_controls:                           # one 0/1 column per level
       - {column: events, baseline: na}              # level(s) to leave out
       - {column: holiday_name, separator: ","}      # multi-valued cells
+    split_columns: {walmart: walmart_sales}         # optional: the KPI's parts (retailers)
+    channel_splits: {walmart_connect: walmart}      # optional: the part a channel acts on
 
 The same code path serves the sample world's marts (wide frame built by
 :func:`frame_from_marts`) and a user's CSV (:func:`frame_from_csv`).
@@ -44,8 +46,11 @@ def frame_from_csv(mapping: dict) -> pd.DataFrame:
     return pd.read_csv(mapping["path"], sep=sep)
 
 
-def frame_from_marts(design: pd.DataFrame, media: pd.DataFrame) -> tuple[pd.DataFrame, list]:
-    """Join the design mart to the media mart pivoted to one spend column per channel.
+def frame_from_marts(design: pd.DataFrame, media: pd.DataFrame,
+                     parts: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list]:
+    """Join the design mart to the media mart pivoted to one spend column per channel
+    and, when given, the retailer sales mart pivoted to one ``revenue__<retailer>``
+    column per retailer (zero where the retailer does not sell in the market).
 
     Returns the wide frame and the channel list (sorted). Channels absent from a
     country are zero there.
@@ -61,6 +66,14 @@ def frame_from_marts(design: pd.DataFrame, media: pd.DataFrame) -> tuple[pd.Data
     out = d.merge(wide.reset_index(), on=["week_start", "market_id"], how="left")
     spend_cols = [f"spend__{c}" for c in channels]
     out[spend_cols] = out[spend_cols].fillna(0.0)
+    if parts is not None and len(parts):
+        parts = parts.copy()
+        parts["week_start"] = pd.to_datetime(parts["week_start"])
+        pw = parts.pivot_table(index=["week_start", "market_id"], columns="retailer_id",
+                               values="revenue_usd", aggfunc="sum", fill_value=0.0)
+        pw.columns = [f"revenue__{r}" for r in pw.columns]
+        out = out.merge(pw.reset_index(), on=["week_start", "market_id"], how="left")
+        out[list(pw.columns)] = out[list(pw.columns)].fillna(0.0)
     return out.sort_values(["market_id", "week_start"]).reset_index(drop=True), channels
 
 
@@ -111,10 +124,15 @@ def panel_from_frame(df: pd.DataFrame, mapping: dict, level: str = "national",
                       pd.DataFrame(spend, columns=[f"__s{i}" for i in range(len(channels))]),
                       ctrl.reset_index(drop=True)], axis=1)
     scols = [f"__s{i}" for i in range(len(channels))]
+    split_map = dict(mapping.get("split_columns") or {})
+    split_names = list(split_map)
+    rcols = [f"__r{i}" for i in range(len(split_names))]
+    for rc, name in zip(rcols, split_names):
+        body[rc] = df[split_map[name]].astype(float).to_numpy()
     pop = mapping.get("population_column")
     if level == "national":
         body[gcol] = body[ccol]
-        agg = {"__y": "sum", **{s: "sum" for s in scols}}
+        agg = {"__y": "sum", **{s: "sum" for s in scols}, **{r: "sum" for r in rcols}}
         agg.update({c: ("max" if c in dummy_cols else "mean") for c in ctrl.columns})
         body = body.groupby([date, gcol, ccol], as_index=False).agg(agg)
         pop = None
@@ -135,5 +153,14 @@ def panel_from_frame(df: pd.DataFrame, mapping: dict, level: str = "national",
     z = body[keep].to_numpy(dtype=float).reshape(G, T, len(keep)) if keep else np.zeros((G, T, 0))
     gc = body[ccol].groupby(level=0).first().reindex(groups).tolist()
     size = body["__pop"].groupby(level=0).first().reindex(groups).to_numpy() if level != "national" and pop else None
+    split_y = body[rcols].to_numpy(dtype=float).reshape(G, T, len(rcols)) if rcols else None
+    if split_y is not None:
+        gap = np.abs(split_y.sum(axis=2) - y) > 1e-6 * np.maximum(np.abs(y), 1.0)
+        if gap.any():
+            g, t = np.argwhere(gap)[0]
+            raise ValueError(f"split_columns do not add up to {kpi!r}: {int(gap.sum())} series-weeks, "
+                             f"first {groups[g]} {str(weeks[t])[:10]}")
+    csplit = {c: r for c, r in (mapping.get("channel_splits") or {}).items() if c in channels and r in split_names}
     return PanelData(weeks=np.asarray(weeks, dtype="datetime64[D]"), groups=groups, group_country=gc,
-                     channels=channels, y=y, spend=sp, controls=z, control_names=keep, group_size=size)
+                     channels=channels, y=y, spend=sp, controls=z, control_names=keep, group_size=size,
+                     split_y=split_y, split_names=split_names if rcols else [], channel_split=csplit)

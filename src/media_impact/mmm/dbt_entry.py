@@ -15,15 +15,17 @@ BOOL_COLUMNS = {"is_preferred", "is_chosen", "is_current_spend", "is_at_lower_bo
 
 def output_table(table: str, design: pd.DataFrame, media: pd.DataFrame,
                  calibration: pd.DataFrame | None, config_path: str,
-                 reallocation_usd=None, geo_design: pd.DataFrame | None = None) -> pd.DataFrame:
+                 reallocation_usd=None, geo_design: pd.DataFrame | None = None,
+                 retailer_sales: pd.DataFrame | None = None) -> pd.DataFrame:
     """Fit (once per process: cached) and return one of the ``mmm`` tables, typed.
 
     ``calibration`` (experiments.experiment_calibration) gets the test markets of each
-    experiment from ``geo_design`` (staging geo test design, assignment = 'test')."""
+    experiment from ``geo_design`` (staging geo test design, assignment = 'test');
+    ``retailer_sales`` (mmm_retailer_sales_weekly) adds the retailer rows."""
     cfg = load_config(Path(config_path))
     calibration = with_test_markets(calibration, geo_design)
     amount = float(reallocation_usd) if reallocation_usd not in (None, "") else None
-    out = run_marts(design, media, cfg, calibration, amount)[table].copy()
+    out = run_marts(design, media, cfg, calibration, amount, retailer_sales)[table].copy()
     for col in out.columns:
         if col in BOOL_COLUMNS:
             out[col] = out[col].astype(bool)

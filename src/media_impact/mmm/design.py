@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,11 @@ class PanelData:
     controls: np.ndarray
     control_names: list = field(default_factory=list)
     group_size: np.ndarray | None = None  # e.g. population: scale series by size, not mean
+    # optional split of each series' KPI into parts (retailers): split_y (G, T, R) in USD,
+    # split_names (R,), channel_split {channel_id: part a channel acts on mostly}
+    split_y: np.ndarray | None = None
+    split_names: list = field(default_factory=list)
+    channel_split: dict = field(default_factory=dict)
 
     @property
     def n_weeks(self) -> int:
@@ -34,22 +39,23 @@ class PanelData:
     def fingerprint(self) -> str:
         """SHA-256 over the exact numbers and labels the model sees (first 16 hex)."""
         h = hashlib.sha256()
-        for part in (self.y, self.spend, self.controls):
+        for part in (self.y, self.spend, self.controls) + (() if self.split_y is None else (self.split_y,)):
             h.update(np.ascontiguousarray(part, dtype=np.float64).tobytes())
         h.update("|".join(map(str, self.weeks)).encode())
-        for labels in (self.groups, self.group_country, self.channels, self.control_names):
+        for labels in (self.groups, self.group_country, self.channels, self.control_names, self.split_names,
+                       sorted(self.channel_split.items())):
             h.update("|".join(map(str, labels)).encode())
         return h.hexdigest()[:16]
 
     def subset_weeks(self, n: int) -> "PanelData":
         """The first ``n`` weeks (for time-ordered cross-validation)."""
-        return PanelData(self.weeks[:n], self.groups, self.group_country, self.channels,
-                         self.y[:, :n], self.spend[:, :n], self.controls[:, :n],
-                         self.control_names, self.group_size)
+        return replace(self, weeks=self.weeks[:n], y=self.y[:, :n], spend=self.spend[:, :n],
+                       controls=self.controls[:, :n],
+                       split_y=None if self.split_y is None else self.split_y[:, :n])
 
     def with_y(self, y: np.ndarray) -> "PanelData":
-        return PanelData(self.weeks, self.groups, self.group_country, self.channels,
-                         y, self.spend, self.controls, self.control_names, self.group_size)
+        """Other KPI values (bootstrap); a split, if any, is kept as observed."""
+        return replace(self, y=y)
 
     def scales(self) -> tuple[np.ndarray, np.ndarray]:
         """Revenue scale per series (G,) and spend scale per series and channel (G, C).

@@ -47,9 +47,9 @@ def cross_validate(data: PanelData, settings: Settings, theta0, experiments=None
         n_train = T - (folds - k) * horizon
         if n_train < max(26, 2 * horizon):
             continue
-        # a multiplicative baseline's shape is re-estimated on the training weeks only
-        # (shape_gamma=None restarts the fixed point), so the held-out weeks do not leak in
-        m = (model.like(data.subset_weeks(n_train), shape_gamma=None) if model is not None else
+        # a multiplicative baseline's shape and the markets' levels are re-estimated on
+        # the training weeks only, so the held-out weeks do not leak in
+        m = (model.like(data.subset_weeks(n_train), shape_gamma=None, level=None) if model is not None else
              MMM(data.subset_weeks(n_train), settings, experiments, sigma))
         m.s = replace(settings, n_starts=n_starts)
         f = m.fit(starts=[theta0]) if refit == "full" else m.refine(theta0)
@@ -75,6 +75,7 @@ def fit_one(data: PanelData, settings: Settings, experiments=None, starts=None,
         m.prior = (mu, prec, f.objective / m.N)
         f = m.fit(starts=[mu, f.theta.ravel()] + list(starts or []))
     m, f = _multiplicative_passes(m, f)
+    m, f = _reweight_split(m, f)
     if not experiments:
         return m, f, None
     resid = (data.y - f.fitted) / m.y_scale[:, None]
@@ -83,6 +84,19 @@ def fit_one(data: PanelData, settings: Settings, experiments=None, starts=None,
     # a calibration row is one more observation: refine from the uncalibrated optimum
     fc = mc.refine(f.theta, settings.maxiter)
     return mc, fc, sigma
+
+
+def _reweight_split(m: MMM, f, passes: int = 2):
+    """Re-estimate the split rows' weights (main residual scale / each block's residual
+    scale, from the current fit) and refine; ``passes`` rounds."""
+    if m.split is None:
+        return m, f
+    for _ in range(passes):
+        s_main = float(np.sqrt(np.mean(((m.data.y - f.fitted) / m.y_scale[:, None]) ** 2)))
+        s_b = np.sqrt(np.mean(m.split_residuals(f) ** 2, axis=1))
+        m = m.like(m.data, split_weights=s_main / np.maximum(s_b, 1e-12))
+        f = m.refine(f.theta, m.s.maxiter)
+    return m, f
 
 
 def _multiplicative_passes(m: MMM, f):
@@ -185,13 +199,32 @@ def bootstrap(res: ModelResult, n: int = 100, block: int = 8, seed: int = 1,
     return out
 
 
-def _gauss_newton(res: ModelResult, inflate: float = 1.0):
+def hac_lags(T: int) -> int:
+    """Newey-West's rule of thumb for the Bartlett kernel: ``floor(4 (T / 100)^(2/9))``."""
+    return int(np.floor(4.0 * (T / 100.0) ** (2.0 / 9.0)))
+
+
+def driscoll_kraay_meat(scores: np.ndarray, lags: int) -> np.ndarray:
+    """``sum_{|l| <= L} (1 - |l| / (L + 1)) sum_t s_t s_{t-l}'`` over weekly scores
+    ``s_t`` (T, p) that already sum every series' rows of week ``t``: robust to
+    correlation across series in a week and, through the Bartlett lags, across weeks
+    (Driscoll and Kraay 1998)."""
+    meat = scores.T @ scores
+    for lag in range(1, lags + 1):
+        g = scores[lag:].T @ scores[:-lag]
+        meat += (1.0 - lag / (lags + 1.0)) * (g + g.T)
+    return meat
+
+
+def _gauss_newton(res: ModelResult, inflate: float = 1.0, robust: str = "none"):
     """Mean and covariance of ``(theta, beta)`` from the Gauss-Newton approximation.
 
     The residual ``r(theta, beta)`` after projecting out the controls and series
     means has Jacobian ``J = [beta_c dF_c/dtheta_cp | F_c]`` (projected the same
     way); ``H = J'J / s^2`` with ``s^2 = inflate^2 SSR / (N - K - G - C (P + 1))``,
-    plus the prior precision when the fit has one; ``cov = H^+``. Returns ``(mean, cov)``.
+    plus the prior precision when the fit has one; ``cov = H^+``. With split rows
+    (:meth:`MMM._compile_split`) their Jacobian is stacked below and the own-part
+    coefficients ``delta`` follow ``beta``. Returns ``(mean, cov)``.
     """
     fit, m = res.fit, res.model
     C, P, G, T = m.C, m.P, m.G, m.T
@@ -203,19 +236,46 @@ def _gauss_newton(res: ModelResult, inflate: float = 1.0):
         return np.vstack([Xd, np.zeros((m.K, Xd.shape[1]))]) - m.q @ (m.qm.T @ Xd)
 
     cols_beta = project(feats[:, :T])
-    J = np.hstack([project((dF[:, :T] * fit.beta[None, None, :, None]).reshape(G, T, C * P)), cols_beta])
+    J = np.hstack([project((dF[:, :T] * fit.beta[None, None, :, None]).reshape(G, T, C * P)), cols_beta,
+                   np.zeros((m.N + m.K, m.E))])
+    n_nuis = 0
+    if m.E:   # split rows: curve columns through delta, own-part columns for delta
+        sp = m.split
+        B = len(sp["g"])
+        d = dF[sp["g"]][:, :T][:, :, sp["chan"]] * (sp["coef"] * sp["weight"][:, None])[:, None, :, None]
+        d = d - np.einsum("btk,bkep->btep", sp["Q"], np.einsum("btk,btep->bkep", sp["Q"], d))
+        Jt = np.zeros((B * T, C * P))
+        for e, c in enumerate(sp["chan"]):
+            Jt[:, c * P:(c + 1) * P] = (fit.split_coef[e] * d[:, :, e, :]).reshape(B * T, P)
+        J = np.vstack([J, np.hstack([Jt, np.zeros((B * T, C)), m.split_columns(feats).reshape(B * T, m.E)])])
+        n_nuis = 3 * B + m.E
     _, ssr, _ = m.solve(fit.theta, feats)
-    s2 = inflate ** 2 * ssr / max(m.N - m.K - G - C * (P + 1), 1)
+    s2 = inflate ** 2 * ssr / max(m.N + m.n_split_rows - m.K - G - C * (P + 1) - n_nuis, 1)
     info = J.T @ J / s2
     prior = np.zeros_like(info)
     if m.prior is not None:   # posterior information = data + prior precision
         prior[: C * P, : C * P] = m.prior[1]
     cov = np.linalg.pinv(info + prior, rcond=1e-10, hermitian=True)
-    mean = np.concatenate([fit.theta.ravel(), fit.beta])
+    if robust == "driscoll_kraay":
+        # sandwich H^-1 V H^-1: V = weekly-score meat / s^4 + prior precision (the
+        # prior is taken as it is); with independent, equal-variance residuals V = H
+        A, b, coef = m._last
+        r = b - A @ coef
+        r_rows = r[: m.N]
+        scores = (J[: m.N] * r_rows[:, None]).reshape(G, T, -1).sum(axis=0)
+        if m.E:
+            rs = r[len(r) - m.n_split_rows:]
+            scores += (J[m.N + m.K:] * rs[:, None]).reshape(-1, T, J.shape[1]).sum(axis=0)
+        meat = driscoll_kraay_meat(scores, hac_lags(T)) * inflate ** 2 / (s2 * s2)
+        cov = cov @ (meat + prior) @ cov
+    elif robust != "none":
+        raise ValueError(f"unknown robust covariance {robust!r}")
+    mean = np.concatenate([fit.theta.ravel(), fit.beta] + ([fit.split_coef] if m.E else []))
     return mean, 0.5 * (cov + cov.T)
 
 
-def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0, window=None) -> dict:
+def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0, window=None,
+            robust: str = "none") -> dict:
     """Parameter-uncertainty draws from the Laplace (Gauss-Newton) approximation
     (:func:`_gauss_newton`).
 
@@ -228,7 +288,7 @@ def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0,
     """
     data, fit, m = res.data, res.fit, res.model
     C, P, T = m.C, m.P, m.T
-    mean, cov = _gauss_newton(res, inflate)
+    mean, cov = _gauss_newton(res, inflate, robust)
     w, V = np.linalg.eigh(cov)
     root = V * np.sqrt(np.clip(w, 0.0, None))
     rng = np.random.default_rng(seed)
@@ -240,7 +300,7 @@ def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0,
     for i in range(n):
         d = mean + root @ rng.standard_normal(len(mean))
         th = np.clip(d[: C * P], lo, hi).reshape(C, P)
-        be = np.clip(d[C * P:], 0.0, None)
+        be = np.clip(d[C * P:C * P + C], 0.0, None)
         fb = replace(fit, theta=th, beta=be)
         F = m.features(th)[:, :T, :]
         for k in countries:

@@ -69,6 +69,8 @@ class Settings:
     calibration_weight: float = 1.0
     baseline: str = "additive"      # or "multiplicative": controls scale the baseline
     baseline_passes: int = 3        # fixed-point passes for the multiplicative baseline
+    split_rows: bool = True         # use the KPI's parts (retailer sales) when the data has them
+    control_scale: str = "level"    # per-capita panels: controls scaled by each market's level ("none": not)
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "Settings":
@@ -110,6 +112,7 @@ class Fit:
     fitted: np.ndarray           # (G, T) USD
     objective: float
     n_evals: int = 0
+    split_coef: np.ndarray | None = None  # (E,) own-part coefficients of the split channels
 
 
 class MMM:
@@ -117,7 +120,7 @@ class MMM:
 
     def __init__(self, data: PanelData, settings: Settings, experiments=None,
                  sigma: float | None = None, t_ref: int | None = None,
-                 shape_gamma=None, shape_center=None):
+                 shape_gamma=None, shape_center=None, split_weights=None, level=None):
         self.data, self.s = data, settings
         G, T, C = data.spend.shape
         self.G, self.T, self.C, self.L = G, T, C, settings.l_max
@@ -127,6 +130,15 @@ class MMM:
         self.xs = np.concatenate([xs, np.zeros((G, self.L, C))], axis=1)  # padded tail
         self.lag = self._lagged(self.xs, self.L)
         self.z_raw, self.control_names = self._controls(data.weeks, data.controls)
+        # a per-capita panel reads every market on one scale, but a market with 10% more
+        # demand per capita has 10% larger seasonal, holiday and macro swings too: the
+        # controls are scaled by the market's level (its mean revenue over its scale)
+        if level is None:
+            level = np.ones(G)
+            if settings.control_scale == "level" and data.group_size is not None and shape_gamma is None:
+                level = data.y.mean(axis=1) / self.y_scale
+        self.level = np.asarray(level, float)
+        self.z_raw = self.z_raw * self.level[:, None, None]
         zs = self.z_raw.reshape(G * T, -1)
         self.z_mean = zs.mean(axis=0)
         sd = zs.std(axis=0)
@@ -164,6 +176,9 @@ class MMM:
         # optional Gaussian prior on the curve parameters: (mean (C*P,), precision
         # (C*P, C*P), weight); see penalty()
         self.prior = None
+        self.split = self._compile_split(split_weights)
+        self.E = 0 if self.split is None else len(self.split["chan"])
+        self.n_split_rows = 0 if self.split is None else self.split["lhs"].size
 
     def penalty(self, vec):
         """Prior term ``w (theta - mu)' Lambda (theta - mu)`` and its gradient.
@@ -188,7 +203,8 @@ class MMM:
     def like(self, data: PanelData, **kw) -> "MMM":
         """Same settings, calibration and baseline shape on other data (CV folds, bootstrap)."""
         args = dict(experiments=self.experiments, sigma=self.sigma, t_ref=kw.pop("t_ref", self.t_ref),
-                    shape_gamma=self.shape_gamma, shape_center=self.shape_center)
+                    shape_gamma=self.shape_gamma, shape_center=self.shape_center,
+                    split_weights=None if self.split is None else self.split["weight"], level=self.level)
         args.update(kw)
         out = MMM(data, self.s, **args)
         out.prior = self.prior
@@ -355,27 +371,109 @@ class MMM:
         fo = self.saturate(theta[c], self.adstocked(theta[c], other))[:, win].sum(axis=1)
         return float((self.y_scale * (fb - fo)).sum())
 
+    # ----- split rows (the KPI's parts: retailer sales) ------------------------
+    def _compile_split(self, weights=None):
+        """Rows from the KPI's parts (retailer sales) for channels that act mainly on one part.
+
+        A retail-media channel ``c`` (Walmart Connect) lifts its own retailer ``r_c``
+        more than the others. In series ``g`` the part ``y_gr = s_gr y_g + sum_c
+        delta_c (1[r_c = r] - s_gr) f_c ybar_g + e`` where ``s_gr`` is the part's
+        share, ``f_c`` the channel's saturated adstock (the same curve as in the main
+        rows) and ``delta_c >= 0`` its own-part coefficient (``delta_c / beta_c`` is the
+        share of the channel's effect that lands on its own retailer beyond the
+        retailer's share). Everything that moves the whole series (baseline, noise,
+        other media) cancels in the part's deviation from its share, so these rows
+        pin the channel's carryover and saturation with far less noise than the total.
+        Per block ``(g, r)`` the nuisance ``[1, y_g(t), y_g(t-1)]`` (share, and a part
+        whose week straddles two of the series' weeks) is projected out; one part per
+        series is left out when all of them are acted on (they sum to the total). Rows
+        are weighted by ``weight_b`` = main residual scale / block residual scale
+        (:func:`fitting.fit_one` re-estimates it after the first fit).
+        """
+        d = self.data
+        if not self.s.split_rows or d.split_y is None or not d.channel_split or self.shape_gamma is not None:
+            return None
+        names = list(d.split_names)
+        chan = [c for c, ch in enumerate(d.channels) if d.channel_split.get(ch) in names]
+        if not chan:
+            return None
+        target = np.array([names.index(d.channel_split[d.channels[c]]) for c in chan])
+        blocks = []
+        for g in range(self.G):
+            present = [r for r in range(len(names)) if d.split_y[g, :, r].sum() > 0]
+            ran = d.spend[g][:, chan].sum(axis=0) > 0
+            acted = [r for r in present if np.any((target == r) & ran)]
+            if acted and len(acted) == len(present):
+                acted = sorted(acted, key=lambda r: -d.split_y[g, :, r].sum())[1:]
+            blocks += [(g, r) for r in acted]
+        if not blocks:
+            return None
+        B, T = len(blocks), self.T
+        bg = np.array([g for g, _ in blocks])
+        br = np.array([r for _, r in blocks])
+        u = np.array([d.split_y[g, :, r].mean() for g, r in blocks])
+        share = np.array([d.split_y[g, :, r].sum() / d.y[g].sum() for g, r in blocks])
+        fac = (target[None, :] == br[:, None]).astype(float) - share[:, None]      # (B, E)
+        coef = fac * (self.y_scale[bg] / u)[:, None]
+        Q = np.zeros((B, T, 3))
+        lhs = np.zeros((B, T))
+        for b, (g, r) in enumerate(blocks):
+            yg = d.y[g] / u[b]
+            Q[b] = np.linalg.qr(np.column_stack([np.ones(T), yg, np.r_[yg[:1], yg[:-1]]]))[0]
+            v = d.split_y[g, :, r] / u[b]
+            lhs[b] = v - Q[b] @ (Q[b].T @ v)
+        if weights is None or len(weights) != B:
+            # start from the raw scales (media still in both); fit_one re-estimates
+            s_main = np.sqrt(np.mean(self.yr[: self.N] ** 2))
+            weights = s_main / np.maximum(np.sqrt(np.mean(lhs ** 2, axis=1)), 1e-12)
+        weights = np.asarray(weights, float)
+        return {"blocks": [(self.data.groups[g], names[r]) for g, r in blocks], "g": bg,
+                "chan": np.array(chan), "coef": coef, "Q": Q, "lhs_raw": lhs,
+                "lhs": lhs * weights[:, None], "weight": weights}
+
+    def split_columns(self, feats) -> np.ndarray:
+        """Weighted, projected own-part columns ``(B, T, E)`` of the split rows."""
+        sp = self.split
+        M = feats[sp["g"]][:, : self.T][:, :, sp["chan"]] * sp["coef"][:, None, :]
+        M = M - np.einsum("btk,bke->bte", sp["Q"], np.einsum("btk,bte->bke", sp["Q"], M))
+        return M * sp["weight"][:, None, None]
+
+    def split_residuals(self, fit: "Fit") -> np.ndarray:
+        """Unweighted residuals of the split rows ``(B, T)`` in part-mean units."""
+        M = self.split_columns(self.features(fit.theta)) / self.split["weight"][:, None, None]
+        return self.split["lhs_raw"] - M @ fit.split_coef
+
     # ----- linear solve -------------------------------------------------------
+    def _n_cal_rows(self) -> int:
+        return len(self._cal) if (self._cal and self.sigma is not None and self.s.calibration_weight > 0) else 0
+
     def solve(self, theta, feats=None):
-        """Exact constrained least squares for ``beta >= 0`` and free ``gamma``."""
+        """Exact constrained least squares for ``beta >= 0`` (and the split rows'
+        ``delta >= 0``) with free ``gamma``. Returns ``beta`` (C,), the SSR and the
+        demeaned features; the full solution is in ``self._last``."""
         feats = self.features(theta) if feats is None else feats
+        C, E = self.C, self.E
         F = feats[:, : self.T, :] / self.shape[:, :, None]
-        Fd = (F - F.mean(axis=1, keepdims=True)).reshape(self.N, self.C)
+        Fd = (F - F.mean(axis=1, keepdims=True)).reshape(self.N, C)
         proj = self.qm.T @ Fd
-        Fr = np.vstack([Fd, np.zeros((self.K, self.C))]) - self.q @ proj
-        rows = [Fr, np.sqrt(self.s.ridge * self.N) * np.eye(self.C)]
-        rhs = [self.yr, np.zeros(self.C)]
-        if self._cal and self.sigma is not None and self.s.calibration_weight > 0:
+        Fr = np.vstack([Fd, np.zeros((self.K, C))]) - self.q @ proj
+        rows = [np.hstack([Fr, np.zeros((Fr.shape[0], E))]), np.sqrt(self.s.ridge * self.N) * np.eye(C + E)]
+        rhs = [self.yr, np.zeros(C + E)]
+        if self._n_cal_rows():
             w = np.sqrt(self.s.calibration_weight) * self.sigma
             for k, (c, _, _, e) in enumerate(self._cal):
-                row = np.zeros(self.C)
+                row = np.zeros(C + E)
                 row[c] = w * self.experiment_gain(theta, k) / e.se_usd
                 rows.append(row[None, :])
                 rhs.append(np.array([w * e.lift_usd / e.se_usd]))
+        if self.split is not None:
+            M = self.split_columns(feats).reshape(-1, E)
+            rows.append(np.hstack([np.zeros((M.shape[0], C)), M]))
+            rhs.append(self.split["lhs"].ravel())
         A, b = np.vstack(rows), np.concatenate(rhs)
-        beta, rnorm = nnls(A, b, maxiter=50 * self.C + 50)
-        self._last = (A, b, beta)
-        return beta, rnorm * rnorm, Fd
+        coef, rnorm = nnls(A, b, maxiter=50 * (C + E) + 50)
+        self._last = (A, b, coef)
+        return coef[:C], rnorm * rnorm, Fd
 
     def objective(self, vec) -> float:
         self.n_evals += 1
@@ -398,12 +496,19 @@ class MMM:
         theta = self.unpack(vec)
         feats, dF = self.features(theta, with_grad=True)
         beta, ssr, _ = self.solve(theta, feats)
-        A, b, _ = self._last
-        r = b - A @ beta
+        A, b, coef = self._last
+        r = b - A @ coef
         r_main = r[: self.N].reshape(self.G, self.T)
         # r is orthogonal to the controls and the per-series means, so r'(dFd) = r'(dF)
         grad = -2.0 * beta[:, None] * np.einsum("gt,gtcp->cp", r_main / self.shape, dF[:, : self.T])
-        if self._cal and self.sigma is not None and self.s.calibration_weight > 0:
+        if self.split is not None:   # the same envelope step for the split rows
+            sp = self.split
+            off = self.N + self.K + self.C + self.E + self._n_cal_rows()
+            rs = r[off:off + self.n_split_rows].reshape(len(sp["g"]), self.T)
+            dFs = dF[sp["g"]][:, : self.T][:, :, sp["chan"]]
+            gs = np.einsum("bt,be,btep->ep", rs, sp["coef"] * sp["weight"][:, None], dFs)
+            grad[sp["chan"]] += -2.0 * coef[self.C:, None] * gs
+        if self._n_cal_rows():
             w = np.sqrt(self.s.calibration_weight) * self.sigma
             for k, (c, _, _, e) in enumerate(self._cal):
                 if beta[c] == 0.0:
@@ -417,7 +522,7 @@ class MMM:
                     th2 = theta.copy()
                     th2[c, p] += h
                     dv = w * (self.experiment_gain(th2, k) - g0) / h / e.se_usd
-                    grad[c, p] += -2.0 * beta[c] * r[self.N + self.K + self.C + k] * dv
+                    grad[c, p] += -2.0 * beta[c] * r[self.N + self.K + self.C + self.E + k] * dv
         pen, dpen = self.penalty(vec)
         return ssr / self.N / self.obj_scale + pen, grad.ravel() / self.N / self.obj_scale + dpen
 
@@ -437,7 +542,7 @@ class MMM:
         fitted = ((intercept[:, None] + zpart) * self.shape + mpart) * self.y_scale[:, None]
         return Fit(theta=theta, beta=beta, gamma=gamma, intercept=intercept, fitted=fitted,
                    objective=ssr / self.N / self.obj_scale if objective is None else objective,
-                   n_evals=self.n_evals)
+                   n_evals=self.n_evals, split_coef=self._last[2][self.C:] if self.E else None)
 
     # ----- search -------------------------------------------------------------
     def fit(self, starts=None) -> Fit:

@@ -88,14 +88,32 @@ def run_all(frame: pd.DataFrame, mapping: dict, cfg: dict, calibration: pd.DataF
         return _CACHE[key]
 
 
-def run_marts(design: pd.DataFrame, media: pd.DataFrame, cfg: dict,
-              calibration: pd.DataFrame | None = None, reallocation_usd: float | None = None) -> dict:
-    """``run_all`` on the sample world's (or a warehouse's) MMM marts."""
-    frame, channels = frame_from_marts(design, media)
-    mapping = {**MARTS_MAPPING, **(cfg.get("data") or {})}
+def marts_frame(design: pd.DataFrame, media: pd.DataFrame, retailer_sales: pd.DataFrame | None = None,
+                cfg: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """The wide frame and column mapping of the MMM marts.
+
+    With ``retailer_sales`` (mmm_retailer_sales_weekly) and a ``retailer_id`` on the
+    media mart, revenue is split by retailer and retail-media channels get retailer
+    rows (:meth:`media_impact.mmm.model.MMM._compile_split`)."""
+    frame, channels = frame_from_marts(design, media, retailer_sales)
+    mapping = {**MARTS_MAPPING, **((cfg or {}).get("data") or {})}
     mapping["spend_columns"] = {c: f"spend__{c}" for c in channels}
+    parts = [c[len("revenue__"):] for c in frame.columns if c.startswith("revenue__")]
+    if parts and "retailer_id" in media.columns:
+        mapping["split_columns"] = {r: f"revenue__{r}" for r in parts}
+        own = media.dropna(subset=["retailer_id"]).drop_duplicates("channel_id")
+        mapping["channel_splits"] = {str(c): str(r) for c, r in zip(own.channel_id, own.retailer_id)
+                                     if str(r) in parts}
     if "population" not in frame.columns:
         mapping.pop("population_column", None)
+    return frame, mapping
+
+
+def run_marts(design: pd.DataFrame, media: pd.DataFrame, cfg: dict,
+              calibration: pd.DataFrame | None = None, reallocation_usd: float | None = None,
+              retailer_sales: pd.DataFrame | None = None) -> dict:
+    """``run_all`` on the sample world's (or a warehouse's) MMM marts (:func:`marts_frame`)."""
+    frame, mapping = marts_frame(design, media, retailer_sales, cfg)
     return run_all(frame, mapping, cfg, calibration, reallocation_usd)
 
 
@@ -148,7 +166,8 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
             boot = None
             if boot_cfg["samples"] > 0 and (is_pref or cfg.get("bootstrap_all_scopes", False)):
                 if boot_cfg.get("method", "bootstrap") == "laplace":
-                    boot = laplace(res, boot_cfg["samples"], boot_cfg["seed"], float(boot_cfg.get("inflate", 1.0)))
+                    boot = laplace(res, boot_cfg["samples"], boot_cfg["seed"], float(boot_cfg.get("inflate", 1.0)),
+                                   robust=boot_cfg.get("covariance", "none"))
                 else:
                     boot = bootstrap(res, boot_cfg["samples"], boot_cfg["block_weeks"], boot_cfg["seed"],
                                      boot_cfg["maxiter"])
@@ -183,7 +202,10 @@ def _collect(tables, ident, res: ModelResult, exps, boot, cfg, secs, is_pref, wi
     tables["candidates"].append(res.candidates.assign(**ident)[list(ident) + list(res.candidates.columns)])
     # parameters
     rows = []
-    na = len(tf.ADSTOCK_PARAMS[s.adstock])
+    own = {}
+    if m.split is not None:   # delta_c / beta_c: the retailer rows' own-retailer share
+        own = {int(c): (fit.split_coef[e] / fit.beta[c] if fit.beta[c] > 0 else np.nan)
+               for e, c in enumerate(m.split["chan"])}
     for c, ch in enumerate(chans):
         ad, sat = m.channel_params(fit.theta[c])
         w = m.weights(fit.theta[c])
@@ -194,7 +216,8 @@ def _collect(tables, ident, res: ModelResult, exps, boot, cfg, secs, is_pref, wi
                      "half_sat": sat.get("half_sat", np.nan), "slope": sat.get("slope", np.nan),
                      "lam": sat.get("lam", np.nan),
                      "mean_lag_weeks": float((np.arange(len(w)) * w).sum() / w.sum()),
-                     "coefficient": float(fit.beta[c]), "spend_scale_usd_per_week": scale,
+                     "coefficient": float(fit.beta[c]), "own_retailer_share": float(own.get(c, np.nan)),
+                     "spend_scale_usd_per_week": scale,
                      "half_sat_usd_per_week": sat["half_sat"] * scale if "half_sat" in sat else np.nan})
     tables["channel_parameters"].append(pd.DataFrame(rows))
     # decomposition (summed over the country's series)

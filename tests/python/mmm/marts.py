@@ -19,10 +19,11 @@ def read(db, sql: str) -> pd.DataFrame:
 
 
 def mmm_inputs(db) -> dict:
-    """The four tables the dbt MMM models read (marts, calibration, geo design)."""
+    """The five tables the dbt MMM models read (marts, calibration, geo design)."""
     return {
         "design": read(db, "select * from marts.mmm_design_weekly"),
         "media": read(db, "select * from marts.mmm_media_weekly"),
+        "retailer_sales": read(db, "select * from marts.mmm_retailer_sales_weekly"),
         "calibration": read(db, "select * from experiments.experiment_calibration"),
         "geo_design": read(db, "select * from staging.stg_experiments__geo_test_design"),
     }

@@ -12,7 +12,7 @@ import pytest
 
 from marts import TIMING_COLUMNS, mmm_inputs
 from media_impact.mmm import pipeline
-from media_impact.mmm.data import frame_from_marts, load_config, panel_from_frame
+from media_impact.mmm.data import load_config, panel_from_frame
 from media_impact.mmm.dbt_entry import output_table, with_test_markets
 from media_impact.mmm.fitting import fit_one
 from media_impact.mmm.model import Settings
@@ -44,7 +44,8 @@ def test_two_runs_identical_except_timing(inputs, tmp_path):
     for _ in range(2):
         pipeline._CACHE.clear()   # force a real second fit, not the in-process cache
         runs.append({t: output_table(t, inputs["design"], inputs["media"], inputs["calibration"], cfg,
-                                     5e6, inputs["geo_design"]) for t in pipeline.TABLES})
+                                     5e6, inputs["geo_design"], inputs["retailer_sales"])
+                     for t in pipeline.TABLES})
     for t in pipeline.TABLES:
         a, b = (r[t].drop(columns=[c for c in TIMING_COLUMNS if c in r[t].columns]) for r in runs)
         assert len(a) > 0, t
@@ -54,13 +55,14 @@ def test_two_runs_identical_except_timing(inputs, tmp_path):
 
 
 def test_calibration_moves_ctv_toward_the_experiment(inputs):
-    frame, channels = frame_from_marts(inputs["design"], inputs["media"])
-    mapping = {**pipeline.MARTS_MAPPING, "spend_columns": {c: f"spend__{c}" for c in channels}}
+    frame, mapping = pipeline.marts_frame(inputs["design"], inputs["media"], inputs["retailer_sales"])
     data = panel_from_frame(frame, mapping, "market", "us")
+    assert data.channel_split == {"retail_media_amazon": "amazon", "retail_media_target": "target",
+                                  "retail_media_walmart": "walmart"}
     cal = with_test_markets(inputs["calibration"], inputs["geo_design"])
     exps = pipeline.experiments_from_table(cal, "us", data.channels, data.groups)
     assert len(exps) == 1 and exps[0].channel_id == "ctv" and len(exps[0].groups) == 4
-    s = Settings.from_dict({**load_config(CONFIG)["model"], "n_starts": 1, "maxiter": 40})
+    s = Settings.from_dict({**load_config(CONFIG)["model"], "n_starts": 1})
     m0, f0, _ = fit_one(data, s)
     m1, f1, sigma = fit_one(data, s, exps)
     c = data.channels.index("ctv")
