@@ -94,3 +94,28 @@ def test_robust_laplace_intervals_are_reproducible_and_cover(panel, fitted):
     lo, hi = np.percentile(a["x"]["incremental"][:, c], [5, 95])
     # retail media's interval reaches the truth (within 2%; tv and search are not pinned here)
     assert lo <= true_inc[c] * 1.02 and true_inc[c] * 0.98 <= hi, (lo, true_inc[c], hi)
+
+
+def test_sample_world_frame_splits_revenue_like_the_pos_feeds():
+    """The benchmark's in-memory world: retailer parts add up to the KPI, carry about
+    1% Poisson noise around the generator's expectation, and Walmart's week starts on
+    the Saturday before its Monday week."""
+    from media_impact.mmm.sample_world import world_frame
+    from media_impact.world.simulate import revenue_by_retailer_product
+
+    df, mapping, w = world_frame()
+    parts = df[list(mapping["split_columns"].values())].sum(axis=1)
+    np.testing.assert_allclose(parts, df.revenue_usd, rtol=1e-12)
+    assert mapping["channel_splits"] == {"retail_media_amazon": "amazon", "retail_media_walmart": "walmart",
+                                         "retail_media_target": "target"}
+    exp = revenue_by_retailer_product(w).sum(axis=3)           # (T, M, R)
+    got = df["revenue__amazon"].to_numpy().reshape(exp.shape[:2])
+    rel = got / exp[:, :, 0] - 1
+    assert abs(rel.mean()) < 0.002 and 0.002 < rel.std() < 0.02
+    prof = np.asarray(w.spec["weekday_profile"], float)
+    lead = (prof[5] + prof[6]) / prof.sum()
+    wal = exp[:, :, 1]
+    shifted = lead * np.vstack([wal[:1], wal[:-1]]) + (1 - lead) * wal
+    got_w = df["revenue__walmart"].to_numpy().reshape(wal.shape)
+    # closer to the shifted expectation than to the unshifted one
+    assert np.abs(got_w / shifted - 1).mean() < np.abs(got_w / wal - 1).mean()
