@@ -69,7 +69,11 @@ def fit_one(data: PanelData, settings: Settings, experiments=None, starts=None,
     then refit with the calibration rows (L-BFGS-B from the uncalibrated optimum)."""
     m = MMM(data, settings)
     f = m.fit(starts=starts)
-    if prior is not None:
+    if prior is None and settings.curve_prior:
+        # a weak prior moves the optimum locally: refine from the unpenalised fit
+        m.prior = (*default_curve_prior(m, settings.curve_prior), f.objective / m.N)
+        f = m.refine(f.theta, settings.maxiter)
+    elif prior is not None:
         # the prior's weight needs the residual scale: f_hat of the unpenalised fit
         mu, prec = prior
         m.prior = (mu, prec, f.objective / m.N)
@@ -84,6 +88,21 @@ def fit_one(data: PanelData, settings: Settings, experiments=None, starts=None,
     # a calibration row is one more observation: refine from the uncalibrated optimum
     fc = mc.refine(f.theta, settings.maxiter)
     return mc, fc, sigma
+
+
+def default_curve_prior(m: MMM, spec: dict):
+    """``(mu, Lambda)`` from ``{param: [mean, sd]}``: the same independent Gaussian prior
+    on that parameter of every channel (others flat)."""
+    C, P = m.C, m.P
+    mu, prec = np.zeros(C * P), np.zeros((C * P, C * P))
+    for name, (mean, sd) in spec.items():
+        if name not in m.param_names:
+            continue
+        p = m.param_names.index(name)
+        for c in range(C):
+            mu[c * P + p] = float(mean)
+            prec[c * P + p, c * P + p] = 1.0 / float(sd) ** 2
+    return mu, prec
 
 
 def _reweight_split(m: MMM, f, passes: int = 2):

@@ -71,6 +71,7 @@ class Settings:
     baseline_passes: int = 3        # fixed-point passes for the multiplicative baseline
     split_rows: bool = True         # use the KPI's parts (retailer sales) when the data has them
     control_scale: str = "level"    # per-capita panels: controls scaled by each market's level ("none": not)
+    curve_prior: dict = field(default_factory=dict)  # {param: [mean, sd]} Gaussian prior on every channel's curve
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "Settings":

@@ -86,3 +86,21 @@ def test_strong_curve_prior_holds_parameters_at_its_mean(fitted):
     _, g = m.penalty(v)
     num = approx_fprime(v, lambda x: m.penalty(x)[0], 1e-7)
     np.testing.assert_allclose(g, num, rtol=1e-4)
+
+
+def test_default_curve_prior_pulls_only_the_named_parameter(fitted):
+    """``curve_prior: {slope: [mean, sd]}``: a tight prior holds every channel's slope
+    at its mean and leaves carryover and half-saturation to the data; a wide one
+    changes nothing."""
+    from media_impact.mmm.fitting import default_curve_prior, fit_one
+
+    data, *_ = fitted
+    base = dict(saturation="hill", l_max=8, n_starts=1, maxiter=100)
+    m0, f0, _ = fit_one(data, Settings(**base))
+    mu, prec = default_curve_prior(m0, {"slope": [1.7, 0.25], "no_such_param": [0.0, 1.0]})
+    P = m0.P
+    assert np.count_nonzero(prec) == m0.C and np.allclose(mu[2::P], 1.7) and prec[2, 2] == 16.0
+    _, tight, _ = fit_one(data, Settings(**base, curve_prior={"slope": [1.7, 0.001]}))
+    assert np.abs(tight.theta[:, 2] - 1.7).max() < 0.01 < np.abs(f0.theta[:, 2] - 1.7).max()
+    _, wide, _ = fit_one(data, Settings(**base, curve_prior={"slope": [1.7, 1e6]}))
+    np.testing.assert_allclose(wide.theta, f0.theta, atol=1e-4)
