@@ -109,12 +109,36 @@ def marts_frame(design: pd.DataFrame, media: pd.DataFrame, retailer_sales: pd.Da
     return frame, mapping
 
 
+# USD columns of the MMM's input tables, rounded before the fit (to_grid)
+_USD_COLUMNS = ("revenue_usd", "spend_usd", "incremental_revenue_usd", "incremental_revenue_se_usd",
+                "spend_change_usd")
+USD_DECIMALS = 6
+
+
+def to_grid(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The USD columns rounded to a millionth of a dollar. A warehouse sums doubles in
+    parallel, so two builds of the same data can differ in the last bits of a sum, and
+    a nonlinear fit can carry that into its third digit. The feeds hold cents and the
+    FX rates 4 decimals, so every true amount lies on this grid (cents would not do:
+    a converted amount can sit exactly on a half cent, where the noise decides the
+    rounding), and the noise is far below half a step: two builds then give the same
+    tables bit for bit."""
+    if df is None or not len(df):
+        return df
+    out = df.copy()
+    for col in _USD_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].astype(float).round(USD_DECIMALS)
+    return out
+
+
 def run_marts(design: pd.DataFrame, media: pd.DataFrame, cfg: dict,
               calibration: pd.DataFrame | None = None, reallocation_usd: float | None = None,
               retailer_sales: pd.DataFrame | None = None) -> dict:
-    """``run_all`` on the sample world's (or a warehouse's) MMM marts (:func:`marts_frame`)."""
-    frame, mapping = marts_frame(design, media, retailer_sales, cfg)
-    return run_all(frame, mapping, cfg, calibration, reallocation_usd)
+    """``run_all`` on the sample world's (or a warehouse's) MMM marts (:func:`marts_frame`),
+    with USD columns on a fixed grid (:func:`to_grid`)."""
+    frame, mapping = marts_frame(to_grid(design), to_grid(media), to_grid(retailer_sales), cfg)
+    return run_all(frame, mapping, cfg, to_grid(calibration), reallocation_usd)
 
 
 def _countries(frame, mapping) -> list:
