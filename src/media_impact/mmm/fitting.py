@@ -261,8 +261,7 @@ def _gauss_newton(res: ModelResult, inflate: float = 1.0, robust: str = "none"):
     if m.E:   # split rows: curve columns through delta, own-part columns for delta
         sp = m.split
         B = len(sp["g"])
-        d = dF[sp["g"]][:, :T][:, :, sp["chan"]] * (sp["coef"] * sp["weight"][:, None])[:, None, :, None]
-        d = d - np.einsum("btk,bkep->btep", sp["Q"], np.einsum("btk,btep->bkep", sp["Q"], d))
+        d = m.split_columns(dF)                                   # (B, T, E, P)
         Jt = np.zeros((B * T, C * P))
         for e, c in enumerate(sp["chan"]):
             Jt[:, c * P:(c + 1) * P] = (fit.split_coef[e] * d[:, :, e, :]).reshape(B * T, P)

@@ -432,12 +432,16 @@ class MMM:
                 "chan": np.array(chan), "coef": coef, "Q": Q, "lhs_raw": lhs,
                 "lhs": lhs * weights[:, None], "weight": weights}
 
-    def split_columns(self, feats) -> np.ndarray:
-        """Weighted, projected own-part columns ``(B, T, E)`` of the split rows."""
+    def split_columns(self, X) -> np.ndarray:
+        """Weighted, projected own-part columns ``(B, T, E)`` of the split rows from the
+        features ``(G, T', C)``; from their derivatives ``(G, T', C, P)`` the same per
+        parameter, ``(B, T, E, P)`` (the Laplace Jacobian)."""
         sp = self.split
-        M = feats[sp["g"]][:, : self.T][:, :, sp["chan"]] * sp["coef"][:, None, :]
+        X = X[sp["g"]][:, : self.T][:, :, sp["chan"]]
+        coef = sp["coef"].reshape(sp["coef"].shape + (1,) * (X.ndim - 3))
+        M = (X * coef[:, None]).reshape(X.shape[0], self.T, -1)
         M = M - np.einsum("btk,bke->bte", sp["Q"], np.einsum("btk,bte->bke", sp["Q"], M))
-        return M * sp["weight"][:, None, None]
+        return (M * sp["weight"][:, None, None]).reshape(X.shape)
 
     def split_residuals(self, fit: "Fit") -> np.ndarray:
         """Unweighted residuals of the split rows ``(B, T)`` in part-mean units."""

@@ -5,16 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# days of a retailer's POS week that fall in the previous Monday week: Walmart's
-# Saturday-Friday fiscal week starts with Sat and Sun, Target's Sunday week with Sun
-_LEAD_DAYS = {"amazon": [], "walmart": [5, 6], "target": [6]}
-
-
 def retailer_revenue(w, seed: int = 0) -> np.ndarray:
     """Weekly revenue per (week, market, retailer) as the POS feeds report it: the
     generator's expected revenue per retailer and product, shifted into each retailer's
     own week (mapped to the Monday week holding most of its days) and drawn as Poisson
     units at the product's price (seeded)."""
+    from media_impact.world.feeds import RETAILER_WEEK_FIRST_DAY
     from media_impact.world.simulate import revenue_by_retailer_product
 
     rev = revenue_by_retailer_product(w)                     # (T, M, R, P)
@@ -24,7 +20,8 @@ def retailer_revenue(w, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng([w.seed, seed, 7])
     out = np.zeros(rev.shape[:3])
     for r, rid in enumerate(w.retailers.retailer_id):
-        lead = float(prof[_LEAD_DAYS.get(rid, [])].sum())
+        # the days of its week before the Monday week it is filed under (none for daily feeds)
+        lead = float(prof[RETAILER_WEEK_FIRST_DAY.get(rid, 7):].sum())
         x = rev[:, :, r]
         x = lead * np.concatenate([x[:1], x[:-1]]) + (1.0 - lead) * x
         out[:, :, r] = (rng.poisson(x / price) * price).sum(axis=2)

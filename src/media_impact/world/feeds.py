@@ -311,6 +311,11 @@ def _restate(df: pd.DataFrame, key_period_end: pd.Series, world: World, name: st
     return out
 
 
+# first weekday (Monday = 0) of each weekly POS feed's week: Walmart's fiscal week runs
+# Saturday-Friday, Target's Sunday-Saturday (Amazon reports days)
+RETAILER_WEEK_FIRST_DAY = {"walmart": 5, "target": 6}
+
+
 def _retailer_week_rows(world: World, days, units, r: int, first_weekday: int, launch) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
     """Sum daily units into a retailer's 7-day weeks starting on first_weekday (Monday=0).
 
@@ -369,7 +374,8 @@ def feed_pos(world: World) -> dict[str, pd.DataFrame]:
 
     # Walmart: fiscal weeks Sat-Fri, item numbers, US-style dates, quoted Retail Link headers
     r = retailer_ids.index("walmart")
-    df, wk_start = _retailer_week_rows(world, days, units, r, first_weekday=5, launch=launch)
+    df, wk_start = _retailer_week_rows(world, days, units, r, first_weekday=RETAILER_WEEK_FIRST_DAY["walmart"],
+                                       launch=launch)
     cal = walmart_calendar(wk_start)
     # Canadian sales converted at the rate of the Monday week holding most of the days
     df["_fx"] = np.where(is_ca[df.m], world.fx_weekly.reindex(wk_start[df.w] + pd.Timedelta(days=2)).to_numpy(), 1.0)
@@ -389,7 +395,7 @@ def feed_pos(world: World) -> dict[str, pd.DataFrame]:
 
     # Target: Sunday-start weeks, DPCI, YYYYMMDD dates, US only
     r = retailer_ids.index("target")
-    df, _ = _retailer_week_rows(world, days, units, r, first_weekday=6, launch=launch)
+    df, _ = _retailer_week_rows(world, days, units, r, first_weekday=RETAILER_WEEK_FIRST_DAY["target"], launch=launch)
     df = _restate(df, df.week_end, world, "target")
     feeds["raw_target__pos_sales"] = pd.DataFrame(
         {
