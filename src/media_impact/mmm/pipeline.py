@@ -22,6 +22,7 @@ from .data import frame_from_marts, panel_from_frame
 from .fitting import ModelResult, bootstrap, curve_covariance, fit_candidates, laplace
 from .model import Experiment, Settings
 from .optimiser import allocate
+from .posterior import posterior_draws, supports_posterior
 from .scenarios import scenarios
 
 TABLES = ("model_runs", "candidates", "channel_parameters", "decomposition_weekly",
@@ -152,7 +153,8 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
     scopes = cfg.get("scopes") or ["national"]
     preferred = cfg.get("preferred_scope", scopes[-1])
     plan = cfg.get("planning") or {}
-    boot_cfg = {"samples": 50, "block_weeks": 8, "seed": 1, "maxiter": 20, **(cfg.get("bootstrap") or {})}
+    boot_cfg = {"method": "posterior", "samples": 50, "block_weeks": 8, "seed": 1, "maxiter": 20,
+                **(cfg.get("bootstrap") or {})}
     realloc = plan.get("reallocation") or {}
     amount = float(reallocation_usd if reallocation_usd is not None else realloc.get("amount_usd", 5_000_000))
     tables = {t: [] for t in TABLES}
@@ -189,7 +191,12 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
             window = np.arange(T) >= T - min(wwin, T)
             boot = None
             if boot_cfg["samples"] > 0 and (is_pref or cfg.get("bootstrap_all_scopes", False)):
-                if boot_cfg.get("method", "bootstrap") == "laplace":
+                method = boot_cfg["method"]
+                if method == "posterior" and not supports_posterior(res.model):
+                    method = "laplace"      # forms and rows the sampler does not take (decision 23)
+                if method == "posterior":
+                    boot = posterior_draws(res, cfg.get("priors"), cfg.get("sampler"))
+                elif method == "laplace":
                     boot = laplace(res, boot_cfg["samples"], boot_cfg["seed"], float(boot_cfg.get("inflate", 1.0)),
                                    robust=boot_cfg.get("covariance", "none"))
                 else:
@@ -273,6 +280,9 @@ def _collect(tables, ident, res: ModelResult, exps, boot, cfg, secs, is_pref, wi
             if boot is not None:
                 draws = boot[ident["country_id"]][q][:, c]
                 lo, hi = np.nanpercentile(draws, [5, 95])
+                if boot.get("point") == "median":   # a posterior: the point is its median
+                    point = float(np.nanmedian(draws))
+                    r[name] = point
                 # the point estimate is kept inside its interval
                 r[f"{stem}_lower_90" + ("_usd" if name.endswith("_usd") else "")] = min(lo, point)
                 r[f"{stem}_upper_90" + ("_usd" if name.endswith("_usd") else "")] = max(hi, point)
