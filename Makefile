@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export MEDIA_IMPACT_DB ?= $(CURDIR)/media_impact.duckdb
 
-.PHONY: setup build test bench lint docs dashboard clean
+.PHONY: setup build test bench lint docs dashboard peers clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ docs: setup
 
 dashboard: setup
 	$(BIN)/streamlit run dashboard/app.py
+
+# optional: .venv-peers with PyMC-Marketing for the MMM benchmark's peer (never in CI)
+peers:
+	PYTHON=$(PYTHON) scripts/peers_venv.sh
 
 clean:
 	rm -rf target logs media_impact.duckdb* data bench_out screenshots
