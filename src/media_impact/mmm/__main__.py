@@ -47,7 +47,7 @@ def main(argv=None) -> int:
     cols = ["model_scope", "country_id", "channel_id", "spend_usd", "incremental_revenue_usd",
             "roi", "roi_lower_90", "roi_upper_90", "marginal_roi", "marginal_roi_lower_90",
             "marginal_roi_upper_90"]
-    print("\nchannel ROI (incremental revenue with carryover / spend; 90% intervals: bootstrap or Laplace, per config)")
+    print("\nchannel ROI (incremental revenue with carryover / spend; posterior medians and 90% intervals)")
     print(roi[cols].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     alloc = out["budget_allocation"]
     if len(alloc):

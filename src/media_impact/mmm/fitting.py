@@ -143,7 +143,7 @@ def fit_candidates(name: str, data: PanelData, base: Settings, candidates: list[
     (Robyn's share-of-effect vs share-of-spend distance) side by side.
     """
     t0 = time.perf_counter()
-    cv = {"folds": 3, "horizon_weeks": 13, "refit": "full", "n_starts": 2, **(cv or {})}
+    cv = {"folds": 3, "horizon_weeks": 13, "refit": "local", "n_starts": 2, **(cv or {})}
     rows, fits = [], []
     spend = data.spend.sum(axis=(0, 1))
     for i, cand in enumerate(candidates or [{}]):

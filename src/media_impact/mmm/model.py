@@ -61,7 +61,7 @@ class Settings:
     bounds: dict = field(default_factory=lambda: dict(DEFAULT_BOUNDS))
     seed: int = 20240611
     optimizer: str = "multistart"
-    n_starts: int = 8
+    n_starts: int = 4
     popsize: int = 10
     maxiter: int = 200
     tol: float = 1e-6

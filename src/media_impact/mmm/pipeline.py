@@ -23,6 +23,7 @@ from .fitting import ModelResult, bootstrap, curve_covariance, fit_candidates, l
 from .model import Experiment, Settings
 from .optimiser import allocate
 from .posterior import posterior_draws, supports_posterior
+from .response_draws import PosteriorResponse
 from .scenarios import scenarios
 
 TABLES = ("model_runs", "candidates", "channel_parameters", "decomposition_weekly",
@@ -293,8 +294,10 @@ def _collect(tables, ident, res: ModelResult, exps, boot, cfg, secs, is_pref, wi
     tables["channel_roi"].append(pd.DataFrame(rows))
     if not is_pref:
         return
-    # planning on the last window
-    resp = m.response(fit, window)
+    # planning on the last window: over the posterior draws when there are some (expected
+    # revenue, every answer with its interval), else on the point fit
+    resp = (PosteriorResponse(m, boot["draws"], window) if boot is not None and "draws" in boot
+            else m.response(fit, window))
     g = plan.get("curve_multipliers") or {}
     grid = np.round(np.arange(g.get("start", 0.0), g.get("stop", 2.0) + 1e-9, g.get("step", 0.05)), 6)
     curves = response_curves(resp, chans, grid)
@@ -311,9 +314,13 @@ def _collect(tables, ident, res: ModelResult, exps, boot, cfg, secs, is_pref, wi
                         int(fl.get("weeks", 12)), int(fl.get("pulse_on", 2)), int(fl.get("pulse_off", 2)))
     sc["roi"] = np.where(sc["spend_usd"] > 0, sc["incremental_revenue_usd"] / sc["spend_usd"].where(sc["spend_usd"] > 0), np.nan)
     tables["scenarios"].append(sc.assign(**ident)[list(ident) + list(sc.columns)])
+    gain = sc[sc.scenario_id == "optimal"].iloc[0]
     rows = []
     for c, ch in enumerate(chans):
         rows.append({**ident, "channel_id": ch, "window_weeks": int(window.sum()),
+                     "optimal_gain_usd": gain.scenario_gain_usd,
+                     "optimal_gain_lower_90_usd": gain.scenario_gain_lower_90_usd,
+                     "optimal_gain_upper_90_usd": gain.scenario_gain_upper_90_usd,
                      "total_budget_usd": opt["total_budget"], "current_spend_usd": resp.spend[c],
                      "lower_bound_usd": opt["lower"][c], "upper_bound_usd": opt["upper"][c],
                      "optimal_spend_usd": opt["spend"][c],

@@ -14,8 +14,10 @@ Priors (weakly informative, in the model's relative units; :class:`Priors`):
 * half-saturation ``k_c ~ LogNormal(0, 1)`` in units of the channel's mean weekly
   spend (a median at typical spend, 95% within a factor of 7 of it);
 * Hill slope ``s_c ~ LogNormal(log 1.2, 0.5)`` (95% in 0.45-3.2: concave to S-shaped);
-* media coefficient ``beta_c ~ HalfNormal(1)`` (a channel may be up to the whole
-  mean revenue; PyMC-Marketing uses HalfNormal(2) on max-scaled data);
+* media effect: a channel's share of mean revenue ``beta_c mean_t f_c ~ HalfNormal(0.25)``
+  (median 17%, 95% below 49%), i.e. ``beta_c ~ HalfNormal(0.25 / mean_t f_c(theta))``:
+  a prior on the effect, not on the coefficient, whose meaning changes with the curve
+  (:meth:`Density.linear`);
 * noise ``sigma ~ HalfNormal(0.5)``; intercepts and controls flat.
 
 Sampling: the intercepts and control coefficients are integrated out exactly by
@@ -47,7 +49,7 @@ class Priors:
     alpha_beta: tuple = (1.0, 3.0)        # Beta(a, b) on geometric carryover
     half_sat_lognormal: tuple = (0.0, 1.0)  # LogNormal(mu, sd), units of mean weekly spend
     slope_lognormal: tuple = (0.18, 0.5)   # LogNormal(mu, sd): median 1.2
-    beta_halfnormal: float = 1.0
+    share_halfnormal: float = 0.25       # HalfNormal on a channel's share of mean revenue
     sigma_halfnormal: float = 0.5
 
     @classmethod
@@ -61,11 +63,12 @@ class Priors:
 
 @dataclass(frozen=True)
 class SamplerSettings:
-    walkers_per_dim: int = 3
-    burn: int = 1500
-    draws: int = 1000
+    walkers_per_dim: int = 4
+    burn: int = 400
+    draws: int = 300
     keep: int = 400            # kept draws (thinned evenly from walkers x draws)
     seed: int = 1
+    autocorrelation: bool = True   # weight the likelihood by the residuals' effective share (likelihood_weight)
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "SamplerSettings":
@@ -83,6 +86,7 @@ class Draws:
     beta: np.ndarray
     sigma: np.ndarray
     acceptance: float
+    weight: float = 1.0
 
     def theta(self) -> np.ndarray:
         """(S, C, 3): ``[alpha, half_sat, slope]`` in the model's parameter order."""
@@ -111,6 +115,7 @@ class Design:
         self.n_rows = lag.shape[0] * lag.shape[1]
         self.lag_c = np.ascontiguousarray(lag.reshape(self.n_rows, self.C, self.L).transpose(1, 0, 2))  # (C, n, L)
         self.shape = m.shape                      # (G, T)
+        self.unit_shape = bool(np.all(m.shape == 1.0))
         self.q, self.qm, self.yr = m.q, m.qm, m.yr
         self.yty = float(self.yr @ self.yr)
         self.y_scale = m.y_scale                  # (G,)
@@ -130,29 +135,34 @@ class Design:
         return A.transpose(2, 1, 0).reshape(len(W), self.G, self.T + self.L, self.C)
 
     @staticmethod
-    def hill(A, k, s):
-        """Hill of ``A`` (W, G, T', C) with per-walker ``k, s`` (W, C)."""
-        k, s = k[:, None, None, :], s[:, None, None, :]
+    def hill(A, k, s, dtype=np.float64):
+        """Hill of ``A`` (W, G, T', C) with per-walker ``k, s`` (W, C); ``dtype=float32``
+        halves the cost of the transcendental functions inside the sampler."""
+        k = k[:, None, None, :].astype(dtype)
+        s = s[:, None, None, :].astype(dtype)
         with np.errstate(divide="ignore"):
-            r = np.exp(s * np.log(np.maximum(A, 0.0) / k))
-        return r / (1.0 + r)
+            r = np.exp(np.clip(s * (np.log(np.maximum(A, 0.0).astype(dtype)) - np.log(k)), -80.0, 80.0))
+        return (r / (1.0 + r)).astype(np.float64)
 
     def projected(self, F):
         """(W, N + K, C): features after the per-series means and controls are projected out."""
         W = F.shape[0]
-        X = F[:, :, : self.T, :] / self.shape[None, :, :, None]
+        X = F[:, :, : self.T, :]
+        if not self.unit_shape:
+            X = X / self.shape[None, :, :, None]
         Xd = (X - X.mean(axis=2, keepdims=True)).reshape(W, self.N, self.C)
         X2 = Xd.transpose(1, 0, 2).reshape(self.N, W * self.C)
-        proj = self.qm.T @ X2
-        out = np.vstack([X2, np.zeros((self.K, W * self.C))]) - self.q @ proj
+        out = -(self.q @ (self.qm.T @ X2))
+        out[: self.N] += X2
         return out.reshape(-1, W, self.C).transpose(1, 0, 2)
 
 
 class Density:
     """Log posterior of the unconstrained vector ``u = [logit alpha, log k, log s] x C + [log sigma]``."""
 
-    def __init__(self, design: Design, priors: Priors):
+    def __init__(self, design: Design, priors: Priors, weight: float = 1.0):
         self.d, self.p = design, priors
+        self.w = float(weight)          # likelihood weight (effective share of independent weeks)
         self.C = design.C
         self.dim = 3 * self.C + 1
 
@@ -186,17 +196,28 @@ class Density:
         return lp
 
     def linear(self, U):
-        """Gram pieces and the Gaussian conditional of ``beta``: mean (W, C), precision (W, C, C)."""
+        """The Gaussian conditional of ``beta``: precision (W, C, C), ``F'y / sigma^2`` (W, C),
+        ``sigma`` (W,) and the prior scale of ``beta`` (W, C).
+
+        The prior is on each channel's share of mean revenue ``beta_c * mean_t f_c``, so
+        its scale in ``beta`` is ``share_sd / mean_t f_c(theta)``: a prior fixed in
+        ``beta`` would favour curves whose features are small (a flat, barely
+        saturated curve with a large coefficient costs no prior volume), which biases
+        ROI upwards whenever the data cannot pin the curve."""
         a, k, s, sigma = self.unpack(U)
-        F = self.d.hill(self.d.adstock(a)[:, :, : self.d.T], k, s)
+        F = self.d.hill(self.d.adstock(a)[:, :, : self.d.T], k, s, np.float32)
+        fbar = np.maximum(F.mean(axis=(1, 2)), 1e-12)               # (W, C)
+        scale = self.p.share_halfnormal / fbar
         Fr = self.d.projected(F)
         FrT = Fr.transpose(0, 2, 1)
         FtF = FrT @ Fr
         Fty = FrT @ self.d.yr
-        s2 = sigma[:, None, None] ** 2
-        prec = FtF / s2 + np.eye(self.C)[None] / self.p.beta_halfnormal ** 2
+        s2 = sigma[:, None, None] ** 2 / self.w
+        idx = np.arange(self.C)
+        prec = FtF / s2
+        prec[:, idx, idx] += 1.0 / scale ** 2
         b = Fty / s2[:, :, 0]
-        return prec, b, sigma
+        return prec, b, sigma, scale
 
     def __call__(self, U):
         U = np.atleast_2d(U)
@@ -205,7 +226,7 @@ class Density:
         ok = np.isfinite(lp)
         if not ok.any():
             return out
-        prec, b, sigma = self.linear(U[ok])
+        prec, b, sigma, scale = self.linear(U[ok])
         try:
             L = np.linalg.cholesky(prec)
         except np.linalg.LinAlgError:
@@ -216,8 +237,8 @@ class Density:
         cov_diag = (Li * Li).sum(axis=1)
         logdet = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
         s2 = sigma ** 2
-        ll = (-0.5 * self.d.dof * np.log(s2) - 0.5 * self.d.yty / s2 + 0.5 * (z * z).sum(axis=1)
-              - 0.5 * logdet - self.C * np.log(self.p.beta_halfnormal))
+        ll = (-0.5 * self.w * self.d.dof * np.log(s2) - 0.5 * self.w * self.d.yty / s2 + 0.5 * (z * z).sum(axis=1)
+              - 0.5 * logdet - np.log(scale).sum(axis=1))
         # beta >= 0: the half-normal's mass on the positive orthant, independent approximation
         ll += log_ndtr(mean / np.sqrt(cov_diag)).sum(axis=1)
         res = lp[ok] + ll
@@ -226,7 +247,7 @@ class Density:
 
     def draw_beta(self, U, rng, tries: int = 200):
         """``beta`` for each row of ``U`` from its Gaussian conditional truncated to ``beta >= 0``."""
-        prec, b, _ = self.linear(U)
+        prec, b, _, _ = self.linear(U)
         out = np.zeros((len(U), self.C))
         for i in range(len(U)):
             cov = np.linalg.inv(prec[i])
@@ -239,15 +260,27 @@ class Density:
         return out
 
 
+def likelihood_weight(resid: np.ndarray) -> float:
+    """Effective share of independent weeks ``(1 - r) / (1 + r)`` for residuals (G, T)
+    with pooled lag-1 autocorrelation ``r`` (an AR(1) process's variance inflation of a
+    mean), clipped to [0.25, 1]. Residuals of a misspecified carryover or baseline are
+    autocorrelated; weighting the likelihood by this share (a power posterior) widens
+    the intervals by what the weeks do not independently tell."""
+    e = resid - resid.mean(axis=1, keepdims=True)
+    den = float((e * e).sum())
+    r = float((e[:, 1:] * e[:, :-1]).sum() / den) if den > 0 else 0.0
+    return float(np.clip((1.0 - r) / (1.0 + r), 0.25, 1.0))
+
+
 def sample(m, init_theta, priors: Priors | None = None, settings: SamplerSettings | None = None,
-           sigma0: float | None = None) -> Draws:
+           sigma0: float | None = None, weight: float = 1.0) -> Draws:
     """Posterior draws for the compiled model ``m``, walkers started in a small ball
     around ``init_theta`` (C, 3) (the multistart optimum)."""
     import emcee
 
     priors = priors or Priors()
     st = settings or SamplerSettings()
-    dens = Density(Design(m), priors)
+    dens = Density(Design(m), priors, weight)
     D = dens.dim
     nw = max(2 * D + 2, st.walkers_per_dim * D)
     nw += nw % 2
@@ -269,7 +302,7 @@ def sample(m, init_theta, priors: Priors | None = None, settings: SamplerSetting
     a, k, s, sigma = dens.unpack(U)
     beta = dens.draw_beta(U, rng)
     return Draws(alpha=a, half_sat=k, slope=s, beta=beta, sigma=sigma,
-                 acceptance=float(np.mean(sampler.acceptance_fraction)))
+                 acceptance=float(np.mean(sampler.acceptance_fraction)), weight=weight)
 
 
 def quantities(m, draws: Draws, group_mask=None) -> dict:
@@ -301,7 +334,9 @@ def posterior_draws(res, priors: dict | None = None, sampler: dict | None = None
     m, fit = res.model, res.fit
     resid = (res.data.y - fit.fitted) / m.y_scale[:, None]
     sigma0 = float(np.sqrt(np.mean(resid ** 2)))
-    dr = sample(m, fit.theta, Priors.from_dict(priors), SamplerSettings.from_dict(sampler), sigma0)
+    st = SamplerSettings.from_dict(sampler)
+    weight = likelihood_weight(resid) if st.autocorrelation else 1.0
+    dr = sample(m, fit.theta, Priors.from_dict(priors), st, sigma0, weight)
     countries = sorted(set(res.data.group_country))
     out = {k: quantities(m, dr, np.array([c == k for c in res.data.group_country])) for k in countries}
     out["point"] = "median"
