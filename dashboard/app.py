@@ -8,6 +8,7 @@ roi, lenses, curves, scenario, forecast, quality.
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -118,14 +119,26 @@ def preferred_fit(df: pd.DataFrame) -> pd.DataFrame:
 # pages
 # ------------------------------------------------------------------------------------------------
 
+def interval_method() -> str:
+    """How the stored intervals were drawn, read from the preferred run's settings."""
+    runs = table("mmm.mmm_model_runs")
+    if runs is None or "settings_json" not in runs.columns or not len(runs):
+        return "90% intervals"
+    runs = preferred_fit(runs)
+    method = (json.loads(runs["settings_json"].iloc[0]).get("bootstrap") or {}).get("method", "posterior")
+    return {"posterior": "90% intervals from the posterior (MCMC draws)",
+            "laplace": "90% intervals from Laplace draws of the curve parameters",
+            "bootstrap": "90% intervals from a block bootstrap over weeks"}.get(method, "90% intervals")
+
+
 def page_roi() -> None:
     st.header("Channel ROI, with 90% intervals")
-    st.caption("Incremental revenue per dollar from the marketing mix model, carryover counted; "
-               "intervals from a block bootstrap over weeks.")
     roi = table("mmm.mmm_channel_roi")
     if roi is None:
         return not_built("mmm.mmm_channel_roi", "the MMM")
     roi = preferred_fit(roi)
+    st.caption("Incremental revenue per dollar from the marketing mix model over the whole history, "
+               f"carryover counted; {interval_method()}.")
     if "model_scope" in roi.columns and len(roi):
         st.caption(f"Fit: {roi['model_scope'].iloc[0]} model, country {country()}.")
     spend_col = pick(roi, "spend_usd")

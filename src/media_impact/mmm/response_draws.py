@@ -62,10 +62,11 @@ class PosteriorResponse:
         return self.beta[:, c] * ((f - self.base[:, :, c]) * self.ys).sum(axis=1)
 
     def marginal_draws(self, c: int, m: float) -> np.ndarray:
-        A = self.a_out[..., c] + m * self.a_in[..., c]
+        # f'(A) = s f (1 - f) / A, at A >= 1e-300 as transforms.hill_derivative does (a
+        # slope below 1 has an unbounded derivative at no spend)
+        A = np.maximum(self.a_out[..., c] + m * self.a_in[..., c], 1e-300)
         f = self._f(c, A)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.where(A > 0, self.s[:, c][:, None, None] * f * (1.0 - f) / A, 0.0)
+        d = self.s[:, c][:, None, None] * f * (1.0 - f) / A
         return self.beta[:, c] * ((d * self.a_in[..., c]).sum(axis=2) * self.ys).sum(axis=1)
 
     def revenue(self, c: int, m: float) -> float:

@@ -1,7 +1,7 @@
 """The MMM stage on the built marts: bit-for-bit determinism and calibration.
 
-Runs the package entry the dbt models call (``dbt_entry.output_table`` ->
-``pipeline.run_marts``) on the marts of the shared ``built_db``, with the sample-world
+Runs the package entries the dbt models call (``dbt_entry.fit_bundle`` ->
+``pipeline.run_marts``, then ``dbt_entry.output_table`` per table) on the marts of the shared ``built_db``, with the sample-world
 config trimmed (fewer starts and draws; same code path) to keep the suite quick.
 """
 from pathlib import Path
@@ -13,7 +13,7 @@ import pytest
 from marts import TIMING_COLUMNS, mmm_inputs
 from media_impact.mmm import pipeline
 from media_impact.mmm.data import load_config, panel_from_frame
-from media_impact.mmm.dbt_entry import output_table, with_test_markets
+from media_impact.mmm.dbt_entry import fit_bundle, output_table, with_test_markets
 from media_impact.mmm.fitting import fit_one
 from media_impact.mmm.model import Settings
 
@@ -42,16 +42,34 @@ def test_two_runs_identical_except_timing(inputs, tmp_path):
     cfg = _trimmed(tmp_path)
     runs = []
     for _ in range(2):
-        pipeline._CACHE.clear()   # force a real second fit, not the in-process cache
-        runs.append({t: output_table(t, inputs["design"], inputs["media"], inputs["calibration"], cfg,
-                                     5e6, inputs["geo_design"], inputs["retailer_sales"])
-                     for t in pipeline.TABLES})
+        bundle = fit_bundle(inputs["design"], inputs["media"], inputs["calibration"], cfg,
+                            5e6, inputs["geo_design"], inputs["retailer_sales"])
+        runs.append({t: output_table(t, bundle) for t in pipeline.TABLES})
     for t in pipeline.TABLES:
         a, b = (r[t].drop(columns=[c for c in TIMING_COLUMNS if c in r[t].columns]) for r in runs)
         assert len(a) > 0, t
         pd.testing.assert_frame_equal(a, b, check_exact=True, obj=t)
     # the timing column is the only one left out, and it is there
     assert "fit_seconds" in runs[0]["model_runs"].columns
+
+
+def test_the_persisted_fit_reads_back_bit_for_bit(inputs, tmp_path):
+    """What mmm_fit persists is what run_marts returned: every float, bool and date."""
+    cfg = _trimmed(tmp_path)
+    direct = pipeline.run_marts(inputs["design"], inputs["media"], load_config(cfg),
+                                with_test_markets(inputs["calibration"], inputs["geo_design"]), 5e6,
+                                inputs["retailer_sales"])
+    bundle = fit_bundle(inputs["design"], inputs["media"], inputs["calibration"], cfg, 5e6,
+                        inputs["geo_design"], inputs["retailer_sales"])
+    for t in ("channel_roi", "response_curves", "decomposition_weekly"):
+        got = output_table(t, bundle).drop(columns=TIMING_COLUMNS, errors="ignore")
+        want = direct[t].drop(columns=TIMING_COLUMNS, errors="ignore")
+        assert list(got.columns) == list(want.columns), t
+        for col in want.columns:
+            if col == "week_start":
+                assert (pd.to_datetime(got[col]) == pd.to_datetime(want[col])).all()
+            elif want[col].dtype.kind == "f":
+                np.testing.assert_array_equal(got[col].to_numpy(float), want[col].to_numpy(float), err_msg=f"{t}.{col}")
 
 
 def test_float_noise_in_the_warehouse_sums_does_not_move_the_fit(inputs, tmp_path):
@@ -66,9 +84,9 @@ def test_float_noise_in_the_warehouse_sums_does_not_move_the_fit(inputs, tmp_pat
     assert not np.array_equal(noisy["design"]["revenue_usd"], inputs["design"]["revenue_usd"])
     runs = []
     for x in (inputs, noisy):
-        pipeline._CACHE.clear()
-        runs.append({t: output_table(t, x["design"], x["media"], x["calibration"], cfg, 5e6, x["geo_design"],
-                                     x["retailer_sales"]) for t in ("channel_roi", "channel_parameters")})
+        bundle = fit_bundle(x["design"], x["media"], x["calibration"], cfg, 5e6, x["geo_design"],
+                            x["retailer_sales"])
+        runs.append({t: output_table(t, bundle) for t in ("channel_roi", "channel_parameters")})
     for t in runs[0]:
         pd.testing.assert_frame_equal(runs[0][t], runs[1][t], check_exact=True, obj=t)
 

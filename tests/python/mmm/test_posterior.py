@@ -119,3 +119,60 @@ def test_byod_default_is_the_posterior_and_falls_back_for_other_forms(tmp_path):
     assert '"curve_prior": false' in settings
     logistic = run_all(df, mapping, {"name": "t", "cv": {"folds": 0}, "model": {"saturation": "logistic"}})
     assert logistic["channel_roi"].roi_lower_90.notna().all()
+
+
+def test_posterior_response_matches_channel_response_per_draw(world):
+    """Every draw's revenue, marginal and flight revenue equal the point-fit code's
+    (ChannelResponse, scenarios.flight_revenue) for the same parameters."""
+    from media_impact.mmm.response_draws import PosteriorResponse
+    from media_impact.mmm.scenarios import flight_revenue
+
+    _, res = world
+    m = res.model
+    rng = np.random.default_rng(1)
+    S, C = 4, m.C
+    dr = P.Draws(alpha=rng.uniform(0.1, 0.8, (S, C)), half_sat=rng.uniform(0.5, 2, (S, C)),
+                 slope=rng.uniform(0.8, 2.5, (S, C)), beta=rng.uniform(0.05, 0.3, (S, C)),
+                 sigma=np.full(S, 0.02), acceptance=0.0)
+    window = np.arange(m.T) >= m.T - 52
+    pr = PosteriorResponse(m, dr, window)
+    plan = np.linspace(0.5, 1.5, 12) * 40.0
+    for i in range(S):
+        fit = replace(res.fit, theta=dr.theta()[i], beta=dr.beta[i])
+        cr = m.response(fit, window)
+        for c in range(C):
+            for mult in (0.0, 0.7, 1.0, 1.6):
+                assert pr.revenue_draws(c, mult)[i] == pytest.approx(cr.revenue(c, mult), rel=1e-9, abs=1e-9)
+                assert pr.marginal_draws(c, mult)[i] == pytest.approx(cr.marginal(c, mult), rel=1e-6)
+            assert pr.flight_draws(m, c, plan)[i] == pytest.approx(
+                flight_revenue(m, fit, c, plan, np.ones(m.G, bool)), rel=1e-9)
+    assert pr.revenue(0, 1.0) == pytest.approx(np.mean([m.response(replace(res.fit, theta=dr.theta()[i], beta=dr.beta[i]),
+                                                                    window).revenue(0, 1.0) for i in range(S)]), rel=1e-9)
+
+
+def test_planning_tables_carry_intervals():
+    from media_impact.mmm.pipeline import run_all
+
+    data, _, _ = simulate(noise=0.02, seed=13)
+    df = pd.DataFrame({"week": pd.to_datetime(data.weeks), "revenue": data.y[0],
+                       **{f"s_{c}": data.spend[0, :, i] for i, c in enumerate(data.channels)}})
+    mapping = {"date_column": "week", "kpi_column": "revenue",
+               "spend_columns": {c: f"s_{c}" for c in data.channels}}
+    out = run_all(df, mapping, {"name": "t", "cv": {"folds": 0}, "planning": {"reallocation": {"amount_usd": 500}}})
+    sc = out["scenarios"]
+    assert (sc.incremental_revenue_lower_90_usd <= sc.incremental_revenue_usd + 1e-9).all()
+    assert (sc.incremental_revenue_usd <= sc.incremental_revenue_upper_90_usd + 1e-9).all()
+    cur = sc[sc.scenario_id == "current"]
+    assert (cur.scenario_gain_usd == 0).all() and (cur.scenario_gain_upper_90_usd == 0).all()
+    opt = sc[sc.scenario_id == "optimal"].iloc[0]
+    # the optimiser maximises expected revenue and history is feasible: the mean gain is >= 0
+    assert opt.scenario_gain_usd >= -1e-6 * abs(cur.incremental_revenue_usd.sum())
+    assert opt.scenario_gain_lower_90_usd <= opt.scenario_gain_usd <= opt.scenario_gain_upper_90_usd
+    alloc = out["budget_allocation"]
+    assert np.allclose(alloc.optimal_gain_usd, opt.scenario_gain_usd)
+    cv = out["response_curves"]
+    now = cv[cv.is_current_spend]
+    assert (now.incremental_revenue_lower_90_usd < now.incremental_revenue_usd).all()
+    assert (now.incremental_revenue_usd < now.incremental_revenue_upper_90_usd).all()
+    # the curve at today's spend is the posterior mean of the channel's window revenue
+    assert (cv[cv.spend_multiplier == 0].incremental_revenue_usd.abs() < 1e-9).all()
