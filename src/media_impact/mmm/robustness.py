@@ -73,6 +73,14 @@ def _print_summary(label: str, s: dict) -> None:
           f"fit wall time median {s['median_wall_s']:.1f} s, max {s['max_wall_s']:.1f} s")
 
 
+def by_channel(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per channel name across worlds: count, mean and median |ROI error|, 90% coverage,
+    median relative interval width."""
+    g = rows.assign(abs_err=rows.err.abs()).groupby("channel_id")
+    return pd.DataFrame({"worlds": g.size(), "mean_abs_err": g.abs_err.mean(), "median_abs_err": g.abs_err.median(),
+                         "coverage": g.covered.mean(), "median_rel_width": g.rel_width.median()})
+
+
 def _table(rows: pd.DataFrame) -> str:
     t = rows[["world", "channel_id", "spend_share", "true_roi", "roi", "roi_lower_90", "roi_upper_90",
               "err", "covered"]].rename(columns={"channel_id": "channel", "roi": "est", "roi_lower_90": "lower",
@@ -111,6 +119,8 @@ def run(n_worlds: int, out_dir, first_seed: int = FIRST_SEED, peers=None, n_peer
         print(f"\nRobustness family: {n_worlds} bench worlds (seeds {first_seed}..{first_seed + n_worlds - 1}), "
               "bring-your-own-data with package defaults")
         print(_table(rows))
+        print("\nper channel (across worlds)")
+        print(by_channel(rows).to_string(float_format=lambda v: f"{v:.3f}"))
         _print_summary("ours", summary)
     if peer_parts:
         shared = sorted({int(w) for p in peer_parts for w in p.world})

@@ -174,7 +174,8 @@ def _feeds_of(unique_id: str, manifest) -> list[str]:
 def _test_column(node) -> str | None:
     if getattr(node, "column_name", None):
         return node.column_name
-    kwargs = (node.test_metadata.kwargs if node.test_metadata else {}) or {}
+    meta = getattr(node, "test_metadata", None)     # singular and unit tests have none
+    kwargs = (meta.kwargs if meta else {}) or {}
     cols = kwargs.get("combination_of_columns")
     if cols:
         return "+".join(cols)
@@ -320,7 +321,7 @@ def run_build(
                     feed=feed,
                     model=model,
                     column=_test_column(node),
-                    check=node.test_metadata.name if node.test_metadata else node.name,
+                    check=node.test_metadata.name if getattr(node, "test_metadata", None) else node.name,
                     n_rows=result.failures if status == "fail" else None,
                     status=status,
                     message=result.message,
@@ -347,10 +348,27 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] != "build":
         print("usage: python -m media_impact.pipeline build [dbt build args]", file=sys.stderr)
         return 2
-    outcome = run_build(argv[1:])
+    from . import publish as wap
+
+    if not wap.is_duckdb_target():
+        outcome = run_build(argv[1:])
+        if outcome.success:
+            print(f"build ok in {outcome.elapsed_s:.1f} s")
+            return 0
+        print("\nbuild stopped: bad input or failed checks", file=sys.stderr)
+        print(outcome.report(), file=sys.stderr)
+        return 1
+    published = wap.published_path()
+    staged = wap.stage(published)
+    with wap.building_into(staged):
+        outcome = run_build(argv[1:])
     if outcome.success:
-        print(f"build ok in {outcome.elapsed_s:.1f} s")
+        wap.publish(staged, published)
+        print(f"build ok in {outcome.elapsed_s:.1f} s; published {published}")
         return 0
     print("\nbuild stopped: bad input or failed checks", file=sys.stderr)
     print(outcome.report(), file=sys.stderr)
+    state = f"{published} is still the last good build" if published.exists() else f"{published} was not created"
+    print(f"nothing was published: {state} (this build's tables are in {staged} for inspection)",
+          file=sys.stderr)
     return 1

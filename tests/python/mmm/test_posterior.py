@@ -17,6 +17,12 @@ from synthetic import simulate
 TRUE = {"alpha": [0.6, 0.3, 0.1], "half_sat": [1.0, 0.8, 1.2], "slope": [1.3, 1.0, 1.1], "beta": [0.25, 0.15, 0.08]}
 
 
+def _random_draws(rng, S, C):
+    return P.Draws(alpha=rng.uniform(0.1, 0.8, (S, C)), half_sat=rng.uniform(0.5, 2, (S, C)),
+                   slope=rng.uniform(0.8, 2.5, (S, C)), beta=rng.uniform(0.05, 0.3, (S, C)),
+                   sigma=np.full(S, 0.02), acceptance=0.0)
+
+
 @pytest.fixture(scope="module")
 def world():
     data, contrib, _ = simulate(noise=0.02, seed=11)
@@ -57,11 +63,8 @@ def test_quantities_match_the_models_response(world):
     """Per-draw incremental revenue, ROI and marginal ROI equal ChannelResponse's for the same parameters."""
     _, res = world
     m = res.model
-    rng = np.random.default_rng(0)
     S, C = 3, m.C
-    dr = P.Draws(alpha=rng.uniform(0.1, 0.8, (S, C)), half_sat=rng.uniform(0.5, 2, (S, C)),
-                 slope=rng.uniform(0.8, 2.5, (S, C)), beta=rng.uniform(0.05, 0.3, (S, C)),
-                 sigma=np.full(S, 0.02), acceptance=0.0)
+    dr = _random_draws(np.random.default_rng(0), S, C)
     q = P.quantities(m, dr)
     for i in range(S):
         fit = replace(res.fit, theta=dr.theta()[i], beta=dr.beta[i])
@@ -129,11 +132,8 @@ def test_posterior_response_matches_channel_response_per_draw(world):
 
     _, res = world
     m = res.model
-    rng = np.random.default_rng(1)
     S, C = 4, m.C
-    dr = P.Draws(alpha=rng.uniform(0.1, 0.8, (S, C)), half_sat=rng.uniform(0.5, 2, (S, C)),
-                 slope=rng.uniform(0.8, 2.5, (S, C)), beta=rng.uniform(0.05, 0.3, (S, C)),
-                 sigma=np.full(S, 0.02), acceptance=0.0)
+    dr = _random_draws(np.random.default_rng(1), S, C)
     window = np.arange(m.T) >= m.T - 52
     pr = PosteriorResponse(m, dr, window)
     plan = np.linspace(0.5, 1.5, 12) * 40.0

@@ -1,0 +1,51 @@
+"""Write, audit, publish on DuckDB: the README's build command stages the build, and
+only a build whose every model and test passed replaces the published database."""
+from __future__ import annotations
+
+import shutil
+
+from media_impact.pipeline import badinput
+from media_impact.pipeline.build import main as build_main
+from media_impact.pipeline.publish import STAGING_DIR
+
+from .conftest import DB_NAME, FAST, SQL_LAYER, dbt_env, marts_differences, marts_fingerprint
+
+FEED, KIND = "raw_meta__ads_insights", "negative_spend"
+
+
+def test_failed_build_publishes_nothing_then_a_good_build_publishes(contract_workspace, tmp_path, capsys):
+    ws = contract_workspace
+    published = tmp_path / "pub" / DB_NAME
+    published.parent.mkdir()
+    shutil.copy(ws.good_db, published)
+    before = marts_fingerprint(published)
+    inode = published.stat().st_ino
+    csv = ws.project / "seeds" / "raw" / f"{FEED}.csv"
+    contract = badinput.feed_contracts()[FEED]
+    assert KIND in contract.applicable_kinds()
+    original = csv.read_bytes()
+    args = ["build", *FAST, "--select", f"{FEED}+", *SQL_LAYER, "--project-dir", str(ws.project),
+            "--profiles-dir", str(ws.project / "profiles")]
+    bad, column = badinput.corrupt(badinput.read_feed(csv), contract, KIND)
+    badinput.write_feed(bad, csv)
+    try:
+        with dbt_env(published, ws.root):
+            rc = build_main(args)
+    finally:
+        csv.write_bytes(original)
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert f"feed {FEED}, column {column}" in err
+    assert "nothing was published" in err and str(published) in err
+    assert published.stat().st_ino == inode           # the very same file, untouched
+    assert marts_fingerprint(published) == before
+    assert (published.parent / STAGING_DIR / DB_NAME).exists()   # the failed build, for inspection
+
+    with dbt_env(published, ws.root):
+        rc = build_main(args)
+    assert rc == 0, capsys.readouterr().err
+    assert "published" in capsys.readouterr().out
+    assert published.stat().st_ino != inode           # swapped in by one rename
+    assert not (published.parent / STAGING_DIR).exists()
+    # same inputs, same marts (a rebuild may add floats in another order: issue 15)
+    assert not any(marts_differences(ws.good_db, published).values())
