@@ -125,7 +125,8 @@ def interval_method() -> str:
     if runs is None or "settings_json" not in runs.columns or not len(runs):
         return "90% intervals"
     runs = preferred_fit(runs)
-    method = (json.loads(runs["settings_json"].iloc[0]).get("bootstrap") or {}).get("method", "posterior")
+    settings = json.loads(runs["settings_json"].iloc[0])
+    method = settings.get("interval_method") or (settings.get("bootstrap") or {}).get("method", "posterior")
     return {"posterior": "90% intervals from the posterior (MCMC draws)",
             "laplace": "90% intervals from Laplace draws of the curve parameters",
             "bootstrap": "90% intervals from a block bootstrap over weeks"}.get(method, "90% intervals")

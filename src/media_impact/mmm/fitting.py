@@ -215,6 +215,7 @@ def bootstrap(res: ModelResult, n: int = 100, block: int = 8, seed: int = 1,
                 out[k]["incremental"][b, c] = resp.revenue(c, 1.0)
                 out[k]["roi"][b, c] = resp.roi(c)
                 out[k]["mroi"][b, c] = resp.marginal_roi(c)
+    out["method"] = "bootstrap"
     return out
 
 
@@ -329,6 +330,7 @@ def laplace(res: ModelResult, n: int = 200, seed: int = 1, inflate: float = 1.0,
                 out[k]["incremental"][i, c] = resp.revenue(c, 1.0)
                 out[k]["roi"][i, c] = resp.roi(c)
                 out[k]["mroi"][i, c] = resp.marginal_roi(c)
+    out["method"] = "laplace"
     return out
 
 

@@ -153,7 +153,7 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
     countries = _countries(frame, mapping)
     if donor_country in countries:   # the donor is fitted first; its curves inform the others
         countries = [donor_country] + [c for c in countries if c != donor_country]
-    donor = None
+    donor, donor_draws = None, None
     for country in countries:
         starts = []
         for scope in scopes:
@@ -181,17 +181,10 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
             window = np.arange(T) >= T - min(wwin, T)
             boot = None
             if boot_cfg["samples"] > 0 and (is_pref or cfg.get("bootstrap_all_scopes", False)):
-                method = boot_cfg["method"]
-                if method == "posterior" and not supports_posterior(res.model):
-                    method = "laplace"      # forms and rows the sampler does not take (decision 23)
-                if method == "posterior":
-                    boot = posterior_draws(res, cfg.get("priors"), cfg.get("sampler"))
-                elif method == "laplace":
-                    boot = laplace(res, boot_cfg["samples"], boot_cfg["seed"], float(boot_cfg.get("inflate", 1.0)),
-                                   robust=boot_cfg.get("covariance", "none"))
-                else:
-                    boot = bootstrap(res, boot_cfg["samples"], boot_cfg["block_weeks"], boot_cfg["seed"],
-                                     boot_cfg["maxiter"])
+                post_donor = donor_draws if prior_from is not None else None
+                boot = _intervals(res, boot_cfg, cfg, post_donor, float(share.get("inflate", 1.0)))
+                if scope != "national" and country == donor_country and "draws" in boot:
+                    donor_draws = (res, boot["draws"])
             secs = (time.perf_counter() - t0, time.process_time() - c0)
             run_id = _hash(cfg.get("name"), scope, country, data.fingerprint(),
                            json.dumps(res.settings.to_dict(), sort_keys=True),
@@ -205,6 +198,21 @@ def _run(frame, mapping, cfg, calibration, reallocation_usd) -> dict:
     return out
 
 
+def _intervals(res: ModelResult, boot_cfg: dict, cfg: dict, donor_draws=None, inflate: float = 1.0) -> dict:
+    """Draws of ROI, marginal ROI, contribution and incremental revenue per country:
+    the posterior (default; ``donor_draws`` = another country's ``(ModelResult, Draws)``
+    whose curves are this panel's prior), Laplace or the block bootstrap."""
+    method = boot_cfg["method"]
+    if method == "posterior" and not supports_posterior(res.model):
+        method = "laplace"      # forms the sampler does not take (decision 23)
+    if method == "posterior":
+        return posterior_draws(res, cfg.get("priors"), cfg.get("sampler"), donor_draws, inflate)
+    if method == "laplace":
+        return laplace(res, boot_cfg["samples"], boot_cfg["seed"], float(boot_cfg.get("inflate", 1.0)),
+                       robust=boot_cfg.get("covariance", "none"))
+    return bootstrap(res, boot_cfg["samples"], boot_cfg["block_weeks"], boot_cfg["seed"], boot_cfg["maxiter"])
+
+
 def _collect(tables, ident, res: ModelResult, exps, boot, cfg, secs, is_pref, window, plan, amount, realloc):
     data, m, fit, s = res.data, res.model, res.fit, res.settings
     chans = data.channels
@@ -213,6 +221,10 @@ def _collect(tables, ident, res: ModelResult, exps, boot, cfg, secs, is_pref, wi
            "l_max": s.l_max, "ridge": s.ridge,
            "settings_json": json.dumps({"model": s.to_dict(), "cv": cfg.get("cv"),
                                         "bootstrap": cfg.get("bootstrap"),
+                                        "interval_method": None if boot is None else boot["method"],
+                                        "priors": cfg.get("priors"), "sampler": cfg.get("sampler"),
+                                        "likelihood_weight": (boot["draws"].weight if boot and "draws" in boot
+                                                              else None),
                                         "curve_prior": res.model.prior is not None,
                                         "share_curves": cfg.get("share_curves")}, sort_keys=True),
            "data_fingerprint": data.fingerprint(), "n_series": len(data.groups), "n_weeks": data.n_weeks,

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .posterior import Design, Draws
+from .posterior import Draws
+from .posterior_density import geometric_weights
 
 LEVELS = (5.0, 95.0)
 
@@ -44,7 +45,7 @@ class PosteriorResponse:
         padwin = np.concatenate([win, np.zeros(L, bool)])
         xs = model.xs[gm]                                          # (G', T + L, C)
         x_in = np.where(padwin[None, :, None], xs, 0.0)
-        W = Design(model).weights(self.alpha)                      # (S, C, L)
+        W = geometric_weights(self.alpha, L, model.s.normalize_adstock)   # (S, C, L)
         self.a_in = np.einsum("gtcl,scl->sgtc", model._lagged(x_in, L), W)
         self.a_out = np.einsum("gtcl,scl->sgtc", model._lagged(xs - x_in, L), W)
         self.ys = model.y_scale[gm]
@@ -94,7 +95,7 @@ class PosteriorResponse:
         share = hist / hist.sum() if hist.sum() > 0 else np.full(gm.sum(), 1 / gm.sum())
         plan = np.concatenate([weekly_usd, np.zeros(model.L)])
         x = share[:, None] * plan[None, :] / model.spend_scale[gm, c][:, None]      # (G', P)
-        W = Design(model).weights(self.alpha)[:, c, :]                              # (S, L)
+        W = geometric_weights(self.alpha, model.L, model.s.normalize_adstock)[:, c, :]   # (S, L)
         lag = model._lagged(x[:, :, None], model.L)[:, :, 0, :]                   # (G', P, L)
         A = np.einsum("gtl,sl->sgt", lag, W)
         f = self._f(c, A).sum(axis=2)

@@ -9,6 +9,7 @@ import pytest
 from scipy import integrate
 
 from media_impact.mmm import posterior as P
+from media_impact.mmm.posterior_density import hill
 from media_impact.mmm.fitting import fit_candidates
 from media_impact.mmm.model import Fit, Settings
 
@@ -37,17 +38,18 @@ def test_density_matches_numerical_integral_over_beta(world):
     one = replace(data, channels=["a"], spend=data.spend[:, :, :1])
     res = fit_candidates("t1", one, Settings(), [{}], None, {"folds": 0})
     pri = P.Priors()
-    dens = P.Density(P.Design(res.model), pri)
+    dens = P.Density(res.model, pri)
     u = dens.pack(np.array([0.5]), np.array([0.9]), np.array([1.2]), 0.03)
     closed = dens(u[None])[0] - dens.log_prior(u[None])[0]
     prec, b, sigma, scale = dens.linear(u[None])
-    d = dens.d
-    Fr = d.projected(d.hill(d.adstock(np.array([[0.5]]))[:, :, : d.T], np.array([[0.9]]), np.array([[1.2]])))[0, :, 0]
+    mr = dens.main
+    F = hill(mr.adstock(np.array([[0.5]]))[:, :, : mr.T], np.array([[0.9]]), np.array([[1.2]]), np.float32)
+    Fr = mr.rows(F)[0, :, 0]
     s2 = sigma[0] ** 2
 
     def integrand(beta):
-        r = d.yr - Fr * beta
-        ll = -0.5 * d.dof * np.log(s2) - 0.5 * (r @ r) / s2
+        r = mr.y - Fr * beta
+        ll = -0.5 * dens.dof * np.log(s2) - 0.5 * (r @ r) / s2
         tau = scale[0, 0]
         prior = (np.log(2.0) - 0.5 * (beta / tau) ** 2 - np.log(tau)
                  - 0.5 * np.log(2 * np.pi))
@@ -176,3 +178,28 @@ def test_planning_tables_carry_intervals():
     assert (now.incremental_revenue_usd < now.incremental_revenue_upper_90_usd).all()
     # the curve at today's spend is the posterior mean of the channel's window revenue
     assert (cv[cv.spend_multiplier == 0].incremental_revenue_usd.abs() < 1e-9).all()
+
+
+def test_retailer_and_calibration_rows_match_the_model():
+    """The sampler's vectorised retailer rows and experiment gains equal the model's own
+    (MMM.split_columns, MMM.experiment_gain) for every walker."""
+    from media_impact.mmm.model import MMM, Experiment
+    from media_impact.mmm.posterior_density import CalibrationRows, SplitRows, geometric_weights
+    from synthetic import simulate_retail_panel
+
+    data, _, _ = simulate_retail_panel()
+    exps = [Experiment("tv", data.weeks[60], data.weeks[71], 5000.0, 900.0, 3000.0, ["m0", "m2"], "e1"),
+            Experiment("search", data.weeks[90], data.weeks[95], 800.0, 300.0, None, None, "e2")]
+    m = MMM(data, Settings(), exps, sigma=0.02)
+    assert m.E == 1 and m._n_cal_rows() == 2
+    rng = np.random.default_rng(3)
+    draws = _random_draws(rng, 3, m.C)
+    sr, cr = SplitRows(m), CalibrationRows(m)
+    Fw = np.stack([m.features(draws.theta()[i]) for i in range(3)])           # (W, G, T + L, C)
+    rows = sr.rows(Fw[:, :, : m.T])
+    gains = cr.gains(geometric_weights(draws.alpha, m.L), draws.half_sat, draws.slope)
+    for i in range(3):
+        want = m.split_columns(Fw[i]).reshape(-1, m.E)
+        np.testing.assert_allclose(rows[i], want, rtol=1e-10, atol=1e-12)
+        for k in range(2):
+            assert gains[i, k] == pytest.approx(m.experiment_gain(draws.theta()[i], k), rel=1e-9)
