@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data import frame_from_csv, load_config
+from .data import load_config
+from .inputs import InputError, check_config, check_frame
 from .pipeline import run_all
 
 
@@ -25,15 +26,19 @@ def main(argv=None) -> int:
     f.add_argument("--out", help="folder for CSVs of every output table")
     f.add_argument("--bootstrap", type=int, help="override bootstrap.samples")
     a = ap.parse_args(argv)
-    cfg = load_config(a.config)
+    try:
+        cfg, frame = read_inputs(a.config)
+    except InputError as exc:
+        print(f"input error: {exc}", file=sys.stderr)
+        return 2
     if a.bootstrap is not None:
         cfg.setdefault("bootstrap", {})["samples"] = a.bootstrap
-    path = Path(cfg["data"]["path"])
-    if not path.exists():
-        print(f"data file not found: {path}", file=sys.stderr)
-        return 2
     t0 = time.perf_counter()
-    out = run_all(frame_from_csv(cfg["data"]), cfg["data"], cfg)
+    try:
+        out = run_all(frame, cfg["data"], cfg)
+    except ValueError as exc:      # data rules checked while building the panel (split_columns)
+        print(f"input error: {cfg['data']['path']}: {exc}", file=sys.stderr)
+        return 2
     secs = time.perf_counter() - t0
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 20)
@@ -61,6 +66,30 @@ def main(argv=None) -> int:
             df.to_csv(d / f"mmm_{name}.csv", index=False)
         print(f"\nwrote {len(out)} tables to {d}")
     return 0
+
+
+def read_inputs(config_path) -> tuple[dict, pd.DataFrame]:
+    """The config and its file, checked (:mod:`media_impact.mmm.inputs`)."""
+    import yaml
+
+    if not Path(config_path).exists():
+        raise InputError(f"config file not found: {config_path}")
+    try:
+        cfg = load_config(config_path)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{config_path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    check_config(cfg, str(config_path))
+    if not cfg["data"].get("path"):
+        raise InputError(f"{config_path}: data.path is required (the CSV file, relative to the YAML)")
+    path = Path(cfg["data"]["path"])
+    if not path.exists():
+        raise InputError(f"data file not found: {path} (data.path in {config_path})")
+    try:
+        # every cell as written, so 'n/a' is reported as text and not read as missing
+        raw = pd.read_csv(path, sep=cfg["data"].get("separator", ","), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path}: cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+    return cfg, check_frame(raw, cfg["data"], str(path))
 
 
 if __name__ == "__main__":
