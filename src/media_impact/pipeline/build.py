@@ -331,8 +331,11 @@ def run_build(
         elif node.resource_type != "test" and status == "error":
             feeds = _feeds_of(node.unique_id, manifest)
             where = f"feed {feeds[0]}, " if len(feeds) == 1 else ""
-            first_line = (result.message or "").strip().splitlines()[:1]
-            errors.append(f"{where}{node.resource_type} {node.name} failed: {first_line[0] if first_line else ''}")
+            lines = (result.message or "").strip().splitlines()
+            # a seed's loader error says why only below its first line: keep all of it
+            text = " | ".join(x.strip() for x in lines if x.strip())[:1500] if node.resource_type == "seed" \
+                else (lines[0] if lines else "")
+            errors.append(f"{where}{node.resource_type} {node.name} failed: {text}")
 
     for failure in failures[:max_failures_with_examples]:
         if failure.status == "fail":
@@ -344,12 +347,35 @@ def run_build(
     return BuildOutcome(success, failures, errors, node_results, time.perf_counter() - started)
 
 
+def _project_dir(args: list[str]) -> Path:
+    for i, a in enumerate(args):
+        if a == "--project-dir" and i + 1 < len(args):
+            return Path(args[i + 1])
+        if a.startswith("--project-dir="):
+            return Path(a.split("=", 1)[1])
+    return REPO_ROOT
+
+
+def _source_mode(args: list[str]) -> bool:
+    """Raw feeds read from warehouse tables (``--vars`` with ``raw_mode: source``): no files to check."""
+    joined = " ".join(args).replace('"', "").replace("'", "")
+    return "raw_mode: source" in joined or "raw_mode:source" in joined
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] != "build":
         print("usage: python -m media_impact.pipeline build [dbt build args]", file=sys.stderr)
         return 2
     from . import publish as wap
+    from .raw_files import check_raw_files
 
+    if not _source_mode(argv[1:]):
+        bad = check_raw_files(_project_dir(argv[1:]))
+        if bad:
+            print("\nbuild stopped: raw feed files break their contract", file=sys.stderr)
+            print("\n".join(bad), file=sys.stderr)
+            print("nothing was built or published", file=sys.stderr)
+            return 1
     if not wap.is_duckdb_target():
         outcome = run_build(argv[1:])
         if outcome.success:
