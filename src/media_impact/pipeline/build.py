@@ -366,6 +366,14 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] != "build":
         print("usage: python -m media_impact.pipeline build [dbt build args]", file=sys.stderr)
         return 2
+    if any(a in ("-h", "--help") for a in argv[1:]):
+        print("usage: python -m media_impact.pipeline build [dbt build args]\n"
+              "Checks the raw feed files, builds into a staged copy of the database, runs every test\n"
+              "there and publishes it only when all passed. dbt's own options follow.\n")
+        from dbt.cli.main import dbtRunner
+
+        dbtRunner().invoke(["build", "--help"])
+        return 0
     from . import publish as wap
     from .raw_files import check_raw_files
 
