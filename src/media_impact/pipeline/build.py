@@ -43,6 +43,8 @@ CHECK_KINDS = {
     "sum_matches": "totals disagree",
     "expression_is_true": "rule broken",
     "spend_response_sanity": "spend-response sanity",
+    "complete_weekly_series": "late or missing weeks",
+    "plausible_vs_series_median": "implausible weekly total",
 }
 
 # flags that change what a parsed manifest means; they must reach `dbt parse` too
