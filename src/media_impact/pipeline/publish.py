@@ -50,8 +50,30 @@ def stage(published: Path) -> Path:
     return staged
 
 
+def drop_leftovers(db: Path) -> list[str]:
+    """Drop the temporary relations dbt leaves behind (``<model>__dbt_tmp<timestamp>`` of
+    an incremental model on an existing database, ``__dbt_backup``); returns their names."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        rows = con.execute(
+            "select table_schema, table_name, table_type from information_schema.tables "
+            "where table_name like '%\\_\\_dbt\\_tmp%' escape '\\' "
+            "or table_name like '%\\_\\_dbt\\_backup%' escape '\\' order by 1, 2").fetchall()
+        for schema, name, kind in rows:
+            con.execute(f'drop {"view" if kind == "VIEW" else "table"} if exists "{schema}"."{name}"')
+        con.execute("checkpoint")
+        return [f"{schema}.{name}" for schema, name, _ in rows]
+    finally:
+        con.close()
+
+
 def publish(staged: Path, published: Path) -> None:
-    """Make the staged database the published one in one step (atomic rename)."""
+    """Make the staged database the published one in one step (atomic rename), without
+    dbt's leftover temporary tables."""
+    if staged.exists():
+        drop_leftovers(staged)
     if _wal(staged).exists():       # a closed DuckDB file has checkpointed; keep the pair whole
         os.replace(_wal(staged), _wal(published))
     elif _wal(published).exists():

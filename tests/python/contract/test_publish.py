@@ -41,11 +41,39 @@ def test_failed_build_publishes_nothing_then_a_good_build_publishes(contract_wor
     assert marts_fingerprint(published) == before
     assert (published.parent / STAGING_DIR / DB_NAME).exists()   # the failed build, for inspection
 
+    import duckdb
+
+    con = duckdb.connect(str(published))       # what a killed incremental run leaves behind
+    con.execute("create table main.forecast_runs__dbt_tmp20260101000000 as select 1 as x")
+    con.close()
+    inode = published.stat().st_ino
     with dbt_env(published, ws.root):
         rc = build_main(args)
     assert rc == 0, capsys.readouterr().err
     assert "published" in capsys.readouterr().out
     assert published.stat().st_ino != inode           # swapped in by one rename
     assert not (published.parent / STAGING_DIR).exists()
+    con = duckdb.connect(str(published), read_only=True)
+    assert con.execute("select count(*) from information_schema.tables where table_name like '%dbt_tmp%'").fetchone()[0] == 0
+    con.close()
     # same inputs, same marts (a rebuild may add floats in another order: issue 15)
     assert not any(marts_differences(ws.good_db, published).values())
+
+
+def test_a_failing_singular_test_gets_the_summary(contract_workspace, tmp_path, capsys):
+    """A singular test (a .sql file in tests/) has no test_metadata; the wrapper used to
+    crash on it with an AttributeError instead of reporting it (issue 15)."""
+    ws = contract_workspace
+    published = tmp_path / DB_NAME
+    shutil.copy(ws.good_db, published)
+    probe = ws.project / "tests" / "always_fails_probe.sql"
+    probe.write_text("select channel_id from {{ ref('fct_channel_spend_weekly') }} limit 2\n")
+    try:
+        with dbt_env(published, ws.root):
+            rc = build_main(["build", *FAST, "--select", "always_fails_probe", "--project-dir", str(ws.project),
+                             "--profiles-dir", str(ws.project / "profiles")])
+    finally:
+        probe.unlink()
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "check always_fails_probe" in err and "2 rows" in err and "nothing was published" in err
