@@ -386,6 +386,19 @@ def main(argv: list[str]) -> int:
             print("\n".join(bad), file=sys.stderr)
             print("nothing was built or published", file=sys.stderr)
             return 1
+    if os.environ.get("MEDIA_IMPACT_TARGET") in ("postgres", "redshift"):
+        wap.pg_clear_staging()
+        with wap.building_schemas():
+            outcome = run_build(argv[1:])
+        if outcome.success:
+            names = wap.pg_publish()
+            print(f"build ok in {outcome.elapsed_s:.1f} s; published schemas {', '.join(names)}")
+            return 0
+        print("\nbuild stopped: bad input or failed checks", file=sys.stderr)
+        print(outcome.report(), file=sys.stderr)
+        print(f"nothing was published: the published schemas are still the last good build (this build's "
+              f"are under *{wap.SCHEMA_SUFFIX} for inspection)", file=sys.stderr)
+        return 1
     if not wap.is_duckdb_target():
         outcome = run_build(argv[1:])
         if outcome.success:

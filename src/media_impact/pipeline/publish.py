@@ -10,7 +10,12 @@ all of it passed moves the staged file over the published one with one atomic re
 A failed or interrupted build leaves the published file exactly as the last good
 build left it; the failed build stays in the staging folder for inspection.
 
-Other targets build in place (write-audit-publish there is issue 15's open part).
+On PostgreSQL (and Redshift, whose DDL is transactional too) every schema is built
+under a staging name (``<schema>__staging``, through ``generate_schema_name`` and
+``MEDIA_IMPACT_SCHEMA_SUFFIX``), every test runs there, and when all passed one
+transaction renames each published schema away, renames its staging schema in and
+drops the old one: readers see the old build or the new one, never a mix. Views keep
+pointing at the right tables across the renames (PostgreSQL binds them by object id).
 """
 from __future__ import annotations
 
@@ -94,3 +99,65 @@ def building_into(staged: Path):
             os.environ.pop("MEDIA_IMPACT_DB", None)
         else:
             os.environ["MEDIA_IMPACT_DB"] = saved
+
+
+SCHEMA_SUFFIX = "__staging"
+
+
+def _pg_connect():
+    import psycopg2
+
+    return psycopg2.connect(host=os.environ.get("PGHOST", "localhost"), port=int(os.environ.get("PGPORT", "5432")),
+                            user=os.environ.get("PGUSER", "postgres"), password=os.environ.get("PGPASSWORD", ""),
+                            dbname=os.environ.get("PGDATABASE", "media_impact"))
+
+
+def staging_schemas(cur) -> list[str]:
+    cur.execute("select schema_name from information_schema.schemata where schema_name like %s order by 1",
+                ("%" + SCHEMA_SUFFIX.replace("_", "\\_"),))
+    return [r[0] for r in cur.fetchall()]
+
+
+def pg_clear_staging() -> None:
+    """Drop what an earlier failed or killed build left under staging names."""
+    con = _pg_connect()
+    try:
+        with con, con.cursor() as cur:
+            for schema in staging_schemas(cur):
+                cur.execute(f'drop schema "{schema}" cascade')
+    finally:
+        con.close()
+
+
+def pg_publish() -> list[str]:
+    """Swap every staging schema in, in one transaction; returns the published names."""
+    con = _pg_connect()
+    try:
+        with con, con.cursor() as cur:
+            done = []
+            for staged in staging_schemas(cur):
+                name = staged[: -len(SCHEMA_SUFFIX)]
+                cur.execute(f'drop schema if exists "{name}__old" cascade')
+                cur.execute("select 1 from information_schema.schemata where schema_name = %s", (name,))
+                if cur.fetchone():
+                    cur.execute(f'alter schema "{name}" rename to "{name}__old"')
+                cur.execute(f'alter schema "{staged}" rename to "{name}"')
+                cur.execute(f'drop schema if exists "{name}__old" cascade')
+                done.append(name)
+        return done
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def building_schemas():
+    """dbt builds every schema under its staging name for the duration of the build."""
+    saved = os.environ.get("MEDIA_IMPACT_SCHEMA_SUFFIX")
+    os.environ["MEDIA_IMPACT_SCHEMA_SUFFIX"] = SCHEMA_SUFFIX
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("MEDIA_IMPACT_SCHEMA_SUFFIX", None)
+        else:
+            os.environ["MEDIA_IMPACT_SCHEMA_SUFFIX"] = saved

@@ -209,3 +209,65 @@ def test_postgres_tables_match_duckdb(postgres_build, tmp_path_factory):
         dk.close()
     assert len(built) >= 10
     assert not mismatches, f"{len(mismatches)} differences between PostgreSQL and DuckDB:\n" + "\n".join(mismatches[:40])
+
+
+def test_write_audit_publish_on_postgres(postgres_env, tmp_path, capsys):
+    """The build command on PostgreSQL builds every schema under a staging name and swaps
+    them in, in one transaction, only when every test passed: a bad feed leaves the
+    published tables exactly as the last good build left them (issue 15)."""
+    import shutil
+
+    import psycopg2
+
+    from media_impact.pipeline import badinput
+    from media_impact.pipeline.build import main as build_main
+
+    project = tmp_path / "project"
+    anywhere = shutil.ignore_patterns("*.duckdb*", "__pycache__", ".pytest_cache")
+    top = {".venv", ".venv-peers", ".git", "target", "logs", "data", "bench_out", "screenshots",
+           ".media_impact_building"}
+
+    def ignore(directory, names):   # build outputs only at the top: models/staging/target/ is a retailer
+        skip = set(anywhere(directory, names))
+        return skip | (top & set(names)) if Path(directory).resolve() == REPO_ROOT.resolve() else skip
+
+    shutil.copytree(REPO_ROOT, project, ignore=ignore)
+    feed = "raw_meta__ads_insights"
+    args = ["build", "--select", "+stg_meta__ads_insights", "--indirect-selection", "cautious",
+            "--project-dir", str(project), "--profiles-dir", str(project / "profiles")]
+    keys = ("MEDIA_IMPACT_TARGET", "DBT_TARGET_PATH", "DBT_LOG_PATH", *postgres_env)
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update(postgres_env, MEDIA_IMPACT_TARGET="postgres", DBT_TARGET_PATH=str(tmp_path / "target"),
+                      DBT_LOG_PATH=str(tmp_path / "logs"))
+
+    def checksum():
+        con = psycopg2.connect(host=postgres_env["PGHOST"], port=int(postgres_env["PGPORT"]),
+                               user=postgres_env["PGUSER"], dbname=postgres_env["PGDATABASE"],
+                               password=postgres_env.get("PGPASSWORD", ""))
+        try:
+            with con.cursor() as cur:
+                cur.execute("select count(*), sum(spend_usd), min(week_start), max(week_start) "
+                            "from staging.stg_meta__ads_insights")
+                return cur.fetchone()
+        finally:
+            con.close()
+
+    try:
+        assert build_main(args) == 0, capsys.readouterr().err
+        good = checksum()
+        assert good[0] > 0
+        csv = project / "seeds" / "raw" / f"{feed}.csv"
+        contract = badinput.feed_contracts()[feed]
+        bad, column = badinput.corrupt(badinput.read_feed(csv), contract, "negative_spend")
+        badinput.write_feed(bad, csv)
+        capsys.readouterr()
+        assert build_main(args) == 1
+        err = capsys.readouterr().err
+        assert f"feed {feed}, column {column}" in err and "nothing was published" in err
+        assert checksum() == good
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
