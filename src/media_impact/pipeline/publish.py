@@ -88,18 +88,23 @@ def publish(staged: Path, published: Path) -> None:
 
 
 @contextlib.contextmanager
-def building_into(staged: Path):
-    """Point dbt at the staged file for the duration of the build."""
-    saved = os.environ.get("MEDIA_IMPACT_DB")
-    os.environ["MEDIA_IMPACT_DB"] = str(staged)
+def env_set(**values: str):
+    """Environment variables set for a block (in-process dbt reads them), then restored."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if saved is None:
-            os.environ.pop("MEDIA_IMPACT_DB", None)
-        else:
-            os.environ["MEDIA_IMPACT_DB"] = saved
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
+
+def building_into(staged: Path):
+    """Point dbt at the staged file for the duration of the build."""
+    return env_set(MEDIA_IMPACT_DB=str(staged))
 
 SCHEMA_SUFFIX = "__staging"
 
@@ -149,15 +154,6 @@ def pg_publish() -> list[str]:
         con.close()
 
 
-@contextlib.contextmanager
 def building_schemas():
     """dbt builds every schema under its staging name for the duration of the build."""
-    saved = os.environ.get("MEDIA_IMPACT_SCHEMA_SUFFIX")
-    os.environ["MEDIA_IMPACT_SCHEMA_SUFFIX"] = SCHEMA_SUFFIX
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("MEDIA_IMPACT_SCHEMA_SUFFIX", None)
-        else:
-            os.environ["MEDIA_IMPACT_SCHEMA_SUFFIX"] = saved
+    return env_set(MEDIA_IMPACT_SCHEMA_SUFFIX=SCHEMA_SUFFIX)

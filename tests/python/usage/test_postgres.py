@@ -221,6 +221,7 @@ def test_write_audit_publish_on_postgres(postgres_env, tmp_path, capsys):
 
     from media_impact.pipeline import badinput
     from media_impact.pipeline.build import main as build_main
+    from media_impact.pipeline.publish import env_set
 
     project = tmp_path / "project"
     anywhere = shutil.ignore_patterns("*.duckdb*", "__pycache__", ".pytest_cache")
@@ -235,10 +236,8 @@ def test_write_audit_publish_on_postgres(postgres_env, tmp_path, capsys):
     feed = "raw_meta__ads_insights"
     args = ["build", "--select", "+stg_meta__ads_insights", "--indirect-selection", "cautious",
             "--project-dir", str(project), "--profiles-dir", str(project / "profiles")]
-    keys = ("MEDIA_IMPACT_TARGET", "DBT_TARGET_PATH", "DBT_LOG_PATH", *postgres_env)
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update(postgres_env, MEDIA_IMPACT_TARGET="postgres", DBT_TARGET_PATH=str(tmp_path / "target"),
-                      DBT_LOG_PATH=str(tmp_path / "logs"))
+    env = env_set(**postgres_env, MEDIA_IMPACT_TARGET="postgres", DBT_TARGET_PATH=str(tmp_path / "target"),
+                  DBT_LOG_PATH=str(tmp_path / "logs"))
 
     def checksum():
         con = psycopg2.connect(host=postgres_env["PGHOST"], port=int(postgres_env["PGPORT"]),
@@ -252,7 +251,7 @@ def test_write_audit_publish_on_postgres(postgres_env, tmp_path, capsys):
         finally:
             con.close()
 
-    try:
+    with env:
         assert build_main(args) == 0, capsys.readouterr().err
         good = checksum()
         assert good[0] > 0
@@ -265,9 +264,3 @@ def test_write_audit_publish_on_postgres(postgres_env, tmp_path, capsys):
         err = capsys.readouterr().err
         assert f"feed {feed}, column {column}" in err and "nothing was published" in err
         assert checksum() == good
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
