@@ -12,6 +12,7 @@ from .data import load_config
 from .pipeline import TABLES, run_marts
 
 # column order and types of each output table (the contract the YAML documents)
+TIMING = ("fit_seconds", "fit_cpu_seconds")      # the only columns that differ between identical builds
 BOOL_COLUMNS = {"is_preferred", "is_chosen", "is_current_spend", "is_at_lower_bound", "is_at_upper_bound"}
 
 
@@ -36,10 +37,14 @@ def fit_bundle(design: pd.DataFrame, media: pd.DataFrame, calibration: pd.DataFr
     rows = []
     for table in TABLES:
         df = out[table]
-        rows.append({"table_name": table, "row_number": -1, "row_json": json.dumps(list(map(str, df.columns)))})
+        rows.append({"table_name": table, "row_number": -1, "row_json": json.dumps(list(map(str, df.columns))),
+                     **{c: None for c in TIMING}})
         for i, rec in enumerate(df.to_dict("records")):
-            rows.append({"table_name": table, "row_number": i, "row_json": json.dumps(rec, default=_jsonable)})
-    return pd.DataFrame(rows)
+            # timings in their own columns, so the JSON of two builds of the same inputs is identical
+            timing = {c: rec.pop(c, None) for c in TIMING}
+            rows.append({"table_name": table, "row_number": i, "row_json": json.dumps(rec, default=_jsonable),
+                         **timing})
+    return pd.DataFrame(rows).astype({c: float for c in TIMING})
 
 
 def _jsonable(v):
@@ -52,7 +57,10 @@ def output_table(table: str, bundle: pd.DataFrame) -> pd.DataFrame:
     """One of the ``mmm`` tables from the persisted fit (:func:`fit_bundle`), typed."""
     part = bundle[bundle["table_name"] == table].sort_values("row_number")
     cols = json.loads(part[part["row_number"] == -1]["row_json"].iloc[0])
-    recs = [json.loads(r) for r in part[part["row_number"] >= 0]["row_json"]]
+    body = part[part["row_number"] >= 0]
+    recs = [json.loads(r) for r in body["row_json"]]
+    for rec, (_, row) in zip(recs, body.iterrows()):
+        rec.update({c: row[c] for c in TIMING if c in cols})
     return typed(pd.DataFrame.from_records(recs, columns=cols))
 
 
