@@ -49,9 +49,9 @@ def cross_validate(data: PanelData, settings: Settings, theta0, experiments=None
             continue
         # a multiplicative baseline's shape and the markets' levels are re-estimated on
         # the training weeks only, so the held-out weeks do not leak in
-        m = (model.like(data.subset_weeks(n_train), shape_gamma=None, level=None) if model is not None else
-             MMM(data.subset_weeks(n_train), settings, experiments, sigma))
-        m.s = replace(settings, n_starts=n_starts)
+        fold_settings = replace(settings, n_starts=n_starts)
+        m = (model.like(data.subset_weeks(n_train), fold_settings, shape_gamma=None, level=None)
+             if model is not None else MMM(data.subset_weeks(n_train), fold_settings, experiments, sigma))
         f = m.fit(starts=[theta0]) if refit == "full" else m.refine(theta0)
         m, f = _multiplicative_passes(m, f)
         pred = m.predict(f, data.subset_weeks(n_train + horizon))[:, n_train:]
@@ -71,12 +71,12 @@ def fit_one(data: PanelData, settings: Settings, experiments=None, starts=None,
     f = m.fit(starts=starts)
     if prior is None and settings.curve_prior:
         # a weak prior moves the optimum locally: refine from the unpenalised fit
-        m.prior = (*default_curve_prior(m, settings.curve_prior), f.objective / m.N)
+        m = m.like(data, prior=(*default_curve_prior(m, settings.curve_prior), f.objective / m.N))
         f = m.refine(f.theta, settings.maxiter)
     elif prior is not None:
         # the prior's weight needs the residual scale: f_hat of the unpenalised fit
         mu, prec = prior
-        m.prior = (mu, prec, f.objective / m.N)
+        m = m.like(data, prior=(mu, prec, f.objective / m.N))
         f = m.fit(starts=[mu, f.theta.ravel()] + list(starts or []))
     m, f = _multiplicative_passes(m, f)
     m, f = _reweight_split(m, f)
@@ -268,7 +268,8 @@ def _gauss_newton(res: ModelResult, inflate: float = 1.0, robust: str = "none"):
             Jt[:, c * P:(c + 1) * P] = (fit.split_coef[e] * d[:, :, e, :]).reshape(B * T, P)
         J = np.vstack([J, np.hstack([Jt, np.zeros((B * T, C)), m.split_columns(feats).reshape(B * T, m.E)])])
         n_nuis = 3 * B + m.E
-    _, ssr, _ = m.solve(fit.theta, feats)
+    sol = m.solve(fit.theta, feats)
+    ssr = sol.ssr
     s2 = inflate ** 2 * ssr / max(m.N + m.n_split_rows - m.K - G - C * (P + 1) - n_nuis, 1)
     info = J.T @ J / s2
     prior = np.zeros_like(info)
@@ -278,8 +279,7 @@ def _gauss_newton(res: ModelResult, inflate: float = 1.0, robust: str = "none"):
     if robust == "driscoll_kraay":
         # sandwich H^-1 V H^-1: V = weekly-score meat / s^4 + prior precision (the
         # prior is taken as it is); with independent, equal-variance residuals V = H
-        A, b, coef = m._last
-        r = b - A @ coef
+        r = sol.residual
         r_rows = r[: m.N]
         scores = (J[: m.N] * r_rows[:, None]).reshape(G, T, -1).sum(axis=0)
         if m.E:

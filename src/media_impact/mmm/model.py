@@ -104,6 +104,33 @@ class Experiment:
     experiment_id: str = ""
 
 
+@dataclass(frozen=True)
+class Solution:
+    """The exact linear solve for fixed curve parameters (:meth:`MMM.solve`): the stacked
+    rows ``A`` and right-hand side ``b`` (main, ridge, calibration and retailer rows),
+    the coefficients ``coef = [beta, delta]``, the residual sum of squares and the
+    demeaned features ``Fd`` (N, C)."""
+
+    A: np.ndarray
+    b: np.ndarray
+    coef: np.ndarray
+    ssr: float
+    Fd: np.ndarray
+    C: int
+
+    @property
+    def beta(self) -> np.ndarray:
+        return self.coef[: self.C]
+
+    @property
+    def split_coef(self) -> np.ndarray:
+        return self.coef[self.C:]
+
+    @property
+    def residual(self) -> np.ndarray:
+        return self.b - self.A @ self.coef
+
+
 @dataclass
 class Fit:
     theta: np.ndarray            # (C, P) nonlinear parameters
@@ -121,7 +148,7 @@ class MMM:
 
     def __init__(self, data: PanelData, settings: Settings, experiments=None,
                  sigma: float | None = None, t_ref: int | None = None,
-                 shape_gamma=None, shape_center=None, split_weights=None, level=None):
+                 shape_gamma=None, shape_center=None, split_weights=None, level=None, prior=None):
         self.data, self.s = data, settings
         G, T, C = data.spend.shape
         self.G, self.T, self.C, self.L = G, T, C, settings.l_max
@@ -176,7 +203,7 @@ class MMM:
         self.n_evals = 0
         # optional Gaussian prior on the curve parameters: (mean (C*P,), precision
         # (C*P, C*P), weight); see penalty()
-        self.prior = None
+        self.prior = prior
         self.split = self._compile_split(split_weights)
         self.E = 0 if self.split is None else len(self.split["chan"])
         self.n_split_rows = 0 if self.split is None else self.split["lhs"].size
@@ -201,15 +228,15 @@ class MMM:
             return np.ones(z_raw.shape[:2])
         return np.exp((z_raw - self.shape_center) @ self.shape_gamma)
 
-    def like(self, data: PanelData, **kw) -> "MMM":
-        """Same settings, calibration and baseline shape on other data (CV folds, bootstrap)."""
+    def like(self, data: PanelData, settings: Settings | None = None, **kw) -> "MMM":
+        """Same settings, calibration, prior and baseline shape on other data (CV folds,
+        bootstrap); ``settings`` and any constructor argument in ``kw`` replace them."""
         args = dict(experiments=self.experiments, sigma=self.sigma, t_ref=kw.pop("t_ref", self.t_ref),
                     shape_gamma=self.shape_gamma, shape_center=self.shape_center,
-                    split_weights=None if self.split is None else self.split["weight"], level=self.level)
+                    split_weights=None if self.split is None else self.split["weight"], level=self.level,
+                    prior=self.prior)
         args.update(kw)
-        out = MMM(data, self.s, **args)
-        out.prior = self.prior
-        return out
+        return MMM(data, settings or self.s, **args)
 
     # ----- design -------------------------------------------------------------
     def _controls(self, weeks, controls):
@@ -454,8 +481,7 @@ class MMM:
 
     def solve(self, theta, feats=None):
         """Exact constrained least squares for ``beta >= 0`` (and the split rows'
-        ``delta >= 0``) with free ``gamma``. Returns ``beta`` (C,), the SSR and the
-        demeaned features; the full solution is in ``self._last``."""
+        ``delta >= 0``) with free ``gamma``. Returns the :class:`Solution`."""
         feats = self.features(theta) if feats is None else feats
         C, E = self.C, self.E
         F = feats[:, : self.T, :] / self.shape[:, :, None]
@@ -477,13 +503,11 @@ class MMM:
             rhs.append(self.split["lhs"].ravel())
         A, b = np.vstack(rows), np.concatenate(rhs)
         coef, rnorm = nnls(A, b, maxiter=50 * (C + E) + 50)
-        self._last = (A, b, coef)
-        return coef[:C], rnorm * rnorm, Fd
+        return Solution(A, b, coef, rnorm * rnorm, Fd, C)
 
     def objective(self, vec) -> float:
         self.n_evals += 1
-        _, ssr, _ = self.solve(self.unpack(vec))
-        return ssr / self.N / self.obj_scale + self.penalty(vec)[0]
+        return self.solve(self.unpack(vec)).ssr / self.N / self.obj_scale + self.penalty(vec)[0]
 
     def feature_channel(self, theta_c, x) -> np.ndarray:
         return self.saturate(theta_c, self.adstocked(theta_c, x))
@@ -500,9 +524,8 @@ class MMM:
         self.n_evals += 1
         theta = self.unpack(vec)
         feats, dF = self.features(theta, with_grad=True)
-        beta, ssr, _ = self.solve(theta, feats)
-        A, b, coef = self._last
-        r = b - A @ coef
+        sol = self.solve(theta, feats)
+        beta, ssr, coef, r = sol.beta, sol.ssr, sol.coef, sol.residual
         r_main = r[: self.N].reshape(self.G, self.T)
         # r is orthogonal to the controls and the per-series means, so r'(dFd) = r'(dF)
         grad = -2.0 * beta[:, None] * np.einsum("gt,gtcp->cp", r_main / self.shape, dF[:, : self.T])
@@ -534,7 +557,8 @@ class MMM:
     def finish(self, theta, objective=None) -> Fit:
         """Coefficients, intercepts and fitted revenue for the given parameters."""
         feats = self.features(theta)
-        beta, ssr, Fd = self.solve(theta, feats)
+        sol = self.solve(theta, feats)
+        beta, ssr, Fd = sol.beta, sol.ssr, sol.Fd
         if self.K:
             g_std = np.linalg.solve(self.r, self.qm.T @ (self.yd - Fd @ beta))
         else:
@@ -547,7 +571,7 @@ class MMM:
         fitted = ((intercept[:, None] + zpart) * self.shape + mpart) * self.y_scale[:, None]
         return Fit(theta=theta, beta=beta, gamma=gamma, intercept=intercept, fitted=fitted,
                    objective=ssr / self.N / self.obj_scale if objective is None else objective,
-                   n_evals=self.n_evals, split_coef=self._last[2][self.C:] if self.E else None)
+                   n_evals=self.n_evals, split_coef=sol.split_coef if self.E else None)
 
     # ----- search -------------------------------------------------------------
     def fit(self, starts=None) -> Fit:

@@ -77,7 +77,7 @@ def test_strong_curve_prior_holds_parameters_at_its_mean(fitted):
     m = MMM(data, s)
     free = m.fit()
     mu = np.array([0.45, 1.5, 1.2, 0.25, 0.7, 1.3, 0.3, 1.0, 1.0])
-    m.prior = (mu, 1e6 * np.eye(mu.size), free.objective / m.N)
+    m = m.like(data, prior=(mu, 1e6 * np.eye(mu.size), free.objective / m.N))
     f = m.fit(starts=[mu])
     gap_free, gap_prior = np.abs(free.theta.ravel() - mu).max(), np.abs(f.theta.ravel() - mu).max()
     assert gap_free > 0.2 and gap_prior < 0.01, (gap_free, gap_prior)
