@@ -38,9 +38,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from .posterior_density import Density, MainRows, hill, likelihood_weight
 
-QUANTITIES = ("contribution", "incremental", "roi", "mroi")
+from .posterior_density import Density, MainRows, hill, likelihood_weight
 
 
 @dataclass(frozen=True)
