@@ -297,7 +297,12 @@ def run_build(
     args = _with_defaults(user_args, Path(project_dir))
     project_args = _with_defaults(_parse_args_subset(user_args), Path(project_dir))
     if manifest is None:
-        manifest = parse_manifest(user_args, Path(project_dir))
+        try:
+            manifest = parse_manifest(user_args, Path(project_dir))
+        except RuntimeError as exc:    # a model or YAML dbt cannot read: report it, build nothing
+            text = " | ".join(x.strip() for x in str(exc).splitlines() if x.strip())
+            return BuildOutcome(False, [], [f"the project does not parse, nothing was built: {text}"], [],
+                                time.perf_counter() - started)
     build_args = ["build", *(["--quiet"] if quiet else []), *args]
     res = dbtRunner(manifest=manifest).invoke(build_args)
 

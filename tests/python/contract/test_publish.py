@@ -77,3 +77,46 @@ def test_a_failing_singular_test_gets_the_summary(contract_workspace, tmp_path, 
     err = capsys.readouterr().err
     assert rc == 1
     assert "check always_fails_probe" in err and "2 rows" in err and "nothing was published" in err
+
+
+def test_a_seed_that_fails_to_load_and_a_failing_python_model_get_the_summary(contract_workspace, tmp_path,
+                                                                              capsys):
+    """Every kind of node failing ends in the wrapper's summary, never a crash: a seed
+    whose file dbt cannot load (with dbt's whole loader error, not its first line), and
+    a Python model that raises."""
+    ws = contract_workspace
+    published = tmp_path / DB_NAME
+    shutil.copy(ws.good_db, published)
+    common = ["--project-dir", str(ws.project), "--profiles-dir", str(ws.project / "profiles")]
+    seed = ws.project / "seeds" / "reference" / "ref_countries.csv"
+    original = seed.read_bytes()
+    seed.write_bytes(original.rstrip(b"\n") + b",surplus,fields\n")
+    try:
+        with dbt_env(published, ws.root):
+            rc = build_main(["build", *FAST, "--select", "ref_countries", *common])
+    finally:
+        seed.write_bytes(original)
+    err = capsys.readouterr().err
+    assert rc == 1 and "seed ref_countries failed:" in err and "nothing was published" in err
+    assert len(err.split("seed ref_countries failed:")[1].splitlines()[0]) > 40   # the cause, not only a title
+
+    probe = ws.project / "python_models" / "always_raises_probe.py"
+    probe.write_text("def model(dbt, session):\n    dbt.config(materialized='table')\n"
+                     "    frame = dbt.ref('ref_countries').df()\n"
+                     "    if len(frame) >= 0:\n        raise ValueError('probe: this model always fails')\n"
+                     "    return frame\n")
+    try:
+        with dbt_env(published, ws.root):
+            rc = build_main(["build", *FAST, "--select", "always_raises_probe", *common])
+        err = capsys.readouterr().err
+        assert rc == 1 and "model always_raises_probe failed:" in err and "nothing was published" in err
+        # a model dbt cannot even parse: the same summary, no traceback
+        probe.write_text("def model(dbt, session):\n    raise ValueError('no dataframe returned')\n")
+        with dbt_env(published, ws.root):
+            rc = build_main(["build", *FAST, "--select", "always_raises_probe", *common])
+        err = capsys.readouterr().err
+        assert rc == 1 and "the project does not parse" in err and "always_raises_probe" in err
+        assert "Traceback" not in err and "nothing was published" in err
+    finally:
+        probe.unlink()
+    assert published.stat().st_size > 0 and marts_fingerprint(published) == ws.fingerprint
