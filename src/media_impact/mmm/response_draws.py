@@ -23,15 +23,6 @@ import numpy as np
 from .posterior import Draws
 from .posterior_density import geometric_weights
 
-LEVELS = (5.0, 95.0)
-
-
-def interval(draws: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Equal-tailed 90% interval of ``draws`` along ``axis``."""
-    lo, hi = np.nanpercentile(draws, LEVELS, axis=axis)
-    return lo, hi
-
-
 class PosteriorResponse:
     def __init__(self, model, draws: Draws, window=None, group_mask=None, max_draws: int = 100):
         T, L = model.T, model.L

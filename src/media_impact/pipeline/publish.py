@@ -88,10 +88,15 @@ def publish(staged: Path, published: Path) -> None:
 
 
 @contextlib.contextmanager
-def env_set(**values: str):
-    """Environment variables set for a block (in-process dbt reads them), then restored."""
+def env_set(**values: str | None):
+    """Environment variables set (``None``: unset) for a block, then restored; in-process
+    dbt reads them."""
     saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
+    for k, v in values.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
     try:
         yield
     finally:

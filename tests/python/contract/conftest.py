@@ -2,8 +2,6 @@
 built once (SQL layer), that bad-input cases corrupt one feed at a time."""
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from media_impact.pipeline.build import REPO_ROOT, parse_manifest, run_build
+from media_impact.pipeline.publish import env_set
 
 DB_NAME = "media_impact.duckdb"
 # the SQL layer: python models fit statistics and play no part in the data contract
@@ -29,24 +28,10 @@ def _ignore(directory: str, names: list[str]) -> set[str]:
     return skip
 
 
-@contextlib.contextmanager
 def dbt_env(db: Path, work: Path):
     """Point in-process dbt at one database and one target folder, then restore."""
-    keys = ("MEDIA_IMPACT_DB", "DBT_TARGET_PATH", "DBT_LOG_PATH", "DBT_PROFILES_DIR", "MEDIA_IMPACT_TARGET")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update(
-        MEDIA_IMPACT_DB=str(db), DBT_TARGET_PATH=str(work / "target"), DBT_LOG_PATH=str(work / "logs"),
-        MEDIA_IMPACT_TARGET="duckdb",
-    )
-    os.environ.pop("DBT_PROFILES_DIR", None)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return env_set(MEDIA_IMPACT_DB=str(db), DBT_TARGET_PATH=str(work / "target"), DBT_LOG_PATH=str(work / "logs"),
+                   MEDIA_IMPACT_TARGET="duckdb", DBT_PROFILES_DIR=None)
 
 
 def marts_fingerprint(db: Path) -> dict[str, tuple]:

@@ -203,3 +203,41 @@ def test_retailer_and_calibration_rows_match_the_model():
         np.testing.assert_allclose(rows[i], want, rtol=1e-10, atol=1e-12)
         for k in range(2):
             assert gains[i, k] == pytest.approx(m.experiment_gain(draws.theta()[i], k), rel=1e-9)
+
+
+def test_likelihood_weight_is_the_ar1_effective_share():
+    """AR(1) residuals with rho 0.5 count as (1 - 0.5) / (1 + 0.5) = 1/3 of independent
+    weeks; white noise as all of them; the weight never goes under 0.25."""
+    from media_impact.mmm.posterior_density import likelihood_weight
+
+    rng = np.random.default_rng(0)
+    e = np.zeros((4, 20000))
+    shocks = rng.standard_normal(e.shape)
+    for t in range(1, e.shape[1]):
+        e[:, t] = 0.5 * e[:, t - 1] + shocks[:, t]
+    assert likelihood_weight(e) == pytest.approx(1 / 3, abs=0.01)
+    assert likelihood_weight(shocks) == pytest.approx(1.0, abs=0.01)
+    assert likelihood_weight(np.cumsum(shocks, axis=1)) == 0.25
+
+
+def test_donor_prior_moves_half_saturation_by_the_per_capita_spend_ratio():
+    """Another country's curve draws become this one's prior: carryover and slope as they
+    are, log half-saturation shifted by log(donor per-capita spend / this one's)."""
+    from synthetic import simulate_retail_panel
+
+    donor, _, _ = simulate_retail_panel(seed=5)
+    order = [donor.channels.index("rm"), donor.channels.index("tv"), donor.channels.index("search")]
+    other = replace(donor, spend=donor.spend[:, :, order] * 2.0, channels=["rm", "tv", "new"])  # 2x per capita
+    rng = np.random.default_rng(0)
+    S, C = 500, len(donor.channels)
+    u = rng.normal(0.0, 0.1, (S, 3 * C + 1)) + np.arange(3 * C + 1)
+    draws = replace(_random_draws(rng, S, C), u=u)
+    idx, mu, prec = P.donor_prior((type("R", (), {"data": donor})(), draws), other)
+    Co = len(other.channels)
+    # rm is donor channel 1 and the recipient's channel 0, tv donor 0 -> recipient 1; "new" has no prior
+    assert list(idx) == [0, Co, 2 * Co, 1, Co + 1, 2 * Co + 1]
+    j_rm, j_tv = donor.channels.index("rm"), donor.channels.index("tv")
+    want = np.array([j_rm, C + j_rm, 2 * C + j_rm, j_tv, C + j_tv, 2 * C + j_tv], float)
+    want[[1, 4]] += np.log(0.5)
+    np.testing.assert_allclose(mu, want, atol=0.02)
+    np.testing.assert_allclose(np.diag(np.linalg.inv(prec)), 0.01, rtol=0.2)
