@@ -687,6 +687,10 @@ class ChannelResponse:
         f = mdl.saturate(self.fit.theta[c], self.a_out[c] + m * self.a_in[c]).sum(axis=1)
         return float(self.fit.beta[c] * (self.y_scale * (f - self.base[c])).sum())
 
+    def revenue_curve(self, c: int, mults) -> np.ndarray:
+        """``R_c`` at each multiplier of ``mults`` (the optimiser's table)."""
+        return np.array([self.revenue(c, float(m)) for m in mults])
+
     def marginal(self, c: int, m: float) -> float:
         """``dR_c/dm`` (USD of revenue per unit multiplier); divide by spend for mROI."""
         mdl = self.model
