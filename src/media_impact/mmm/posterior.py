@@ -184,7 +184,8 @@ def donor_prior(donor, data, inflate: float = 1.0):
     return np.array(idx), X.mean(axis=0), prec
 
 
-def posterior_draws(res, priors: dict | None = None, sampler: dict | None = None, donor=None,
+def posterior_draws(res, priors: Priors | dict | None = None, sampler: SamplerSettings | dict | None = None,
+                    donor=None,
                     inflate: float = 1.0) -> dict:
     """Draws of the fitted model ``res`` (:class:`ModelResult`) summarised per country as
     :func:`media_impact.mmm.fitting.laplace` does, with ``point: median`` (the point
@@ -193,10 +194,11 @@ def posterior_draws(res, priors: dict | None = None, sampler: dict | None = None
     m, fit = res.model, res.fit
     resid = (res.data.y - fit.fitted) / m.y_scale[:, None]
     sigma0 = float(np.sqrt(np.mean(resid ** 2)))
-    st = SamplerSettings.from_dict(sampler)
+    st = sampler if isinstance(sampler, SamplerSettings) else SamplerSettings.from_dict(sampler)
+    pri = priors if isinstance(priors, Priors) else Priors.from_dict(priors)
     weight = likelihood_weight(resid, res.data.spend) if st.autocorrelation else 1.0
     cp = donor_prior(donor, res.data, inflate) if donor is not None else None
-    dr = sample(m, fit.theta, Priors.from_dict(priors), st, sigma0, weight, cp)
+    dr = sample(m, fit.theta, pri, st, sigma0, weight, cp)
     countries = sorted(set(res.data.group_country))
     out = {k: quantities(m, dr, np.array([c == k for c in res.data.group_country])) for k in countries}
     out["point"] = "median"
