@@ -29,7 +29,6 @@ import statistics
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .data import frame_from_csv, load_config, panel_from_frame

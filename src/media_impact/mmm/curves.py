@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .model import ChannelResponse
+from .response import ChannelResponse
 
 
 def response_curves(resp: ChannelResponse, channels: list, multipliers) -> pd.DataFrame:

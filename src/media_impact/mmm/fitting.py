@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .design import PanelData
-from .model import MMM, Fit, Settings, decomp_rssd, mape, nrmse
+from .metrics import decomp_rssd, mape, nrmse
+from .model import MMM, Fit, Settings
 
 
 @dataclass

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .model import MMM, ChannelResponse, Fit
+from .model import MMM, Fit
+from .response import ChannelResponse
 from .optimiser import allocate, tabulate
 
 

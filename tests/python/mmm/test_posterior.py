@@ -10,7 +10,7 @@ from scipy import integrate
 
 from media_impact.mmm import posterior as P
 from media_impact.mmm.fitting import fit_candidates
-from media_impact.mmm.model import Fit, Settings
+from media_impact.mmm.model import Settings
 
 from synthetic import simulate
 
