@@ -392,7 +392,9 @@ def country_lenses(lenses: pd.DataFrame, spend: pd.DataFrame, roi: pd.DataFrame,
                          ("experiment_iroas_upper_90", "iroas_upper")):
             if src in exp.columns:
                 out[col] = exp[src].reindex(out["channel_id"]).to_numpy(float)
-    incremental = out["mmm_incremental_revenue_share"].fillna(out.get("markov_credit_share"))
+    incremental = out["mmm_incremental_revenue_share"]
+    if "markov_credit_share" in out.columns:  # the mart's fallback where the MMM has no estimate
+        incremental = incremental.fillna(out["markov_credit_share"])
     out["incremental_credit_share"] = incremental
     last = out["last_touch_credit_share"]
     out["last_touch_credit_flag"] = np.select(
