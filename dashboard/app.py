@@ -35,6 +35,10 @@ PAGES = {
     "quality": "Data quality",
 }
 # one colour per lens, the same on every chart (last touch grey: the agency's view)
+# channels in a stack that base and controls (greys) sit under: 20 distinct hues
+CHANNEL_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+                   "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d",
+                   "#31a354", "#756bb1", "#636363", "#9c9ede"] * 3
 LENS_COLOURS = {"last touch": "#8c8c8c", "Markov": "#1f77b4", "Shapley": "#9467bd", "MMM": "#d62728"}
 
 
@@ -124,7 +128,7 @@ def preferred_fit(df: pd.DataFrame) -> pd.DataFrame:
 # layout helpers
 # ------------------------------------------------------------------------------------------------
 
-_COLUMN_FORMATS = {"money": "$%,.0f", "ratio": "%.2f", "percent": "percent", "count": "%,.0f"}
+_COLUMN_FORMATS = {"money": "$%,.0f", "ratio": "%.2f", "fit_metric": "%.4f", "percent": "percent", "count": "%,.0f"}
 
 
 def show_table(df: pd.DataFrame, first: tuple[str, ...] = ()) -> None:
@@ -489,7 +493,9 @@ def page_fit() -> None:
     st.altair_chart(alt.Chart(parts).mark_area().encode(
         x=alt.X("week_start:T", title=None),
         y=alt.Y("contribution_usd:Q", stack=True, title="weekly revenue (USD)", axis=alt.Axis(format="$~s")),
-        color=alt.Color("component_group:N", title=None, sort=["base", "controls", *media]),
+        color=alt.Color("component_group:N", title=None,
+                        scale=alt.Scale(domain=["base", "controls", *media],
+                                        range=["#bdbdbd", "#e6e6e6", *CHANNEL_COLOURS[:len(media)]])),
         order=alt.Order("component_order:Q"),
         tooltip=["week_start:T", "component_group", alt.Tooltip("contribution_usd:Q", format="$,.0f")],
     ).transform_calculate(component_order="datum.component_group == 'base' ? 0 : "

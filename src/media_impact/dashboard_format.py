@@ -25,7 +25,7 @@ _WORDS = {
 
 
 def column_kind(name: str) -> str:
-    """'hidden', 'money', 'ratio', 'percent', 'count' or 'other' for a column name."""
+    """'hidden', 'money', 'ratio', 'fit_metric', 'percent', 'count' or 'other' for a column name."""
     n = name.lower()
     if n in HIDDEN_COLUMNS:
         return "hidden"
@@ -33,7 +33,9 @@ def column_kind(name: str) -> str:
         return "money"
     if n.endswith("_share") or n.startswith("mape") or "growth" in n or n.endswith("_pct"):
         return "percent"
-    if re.search(r"(^|_)(i?roi|i?roas|nrmse|r2|decomp_rssd)(_|$)", n) or n == "spend_multiplier":
+    if re.search(r"(^|_)(nrmse|r2|decomp_rssd|objective)(_|$)", n):
+        return "fit_metric"  # small numbers where the third decimal matters
+    if re.search(r"(^|_)(i?roi|i?roas)(_|$)", n) or n == "spend_multiplier":
         return "ratio"
     if n.startswith(("n_", "units")) or n.endswith(("_units", "_conversions", "weeks")):
         return "count"

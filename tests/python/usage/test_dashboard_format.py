@@ -15,7 +15,7 @@ def test_column_kinds_follow_the_naming_rules():
         "run_id": "hidden", "settings_json": "hidden", "spend_usd": "money",
         "incremental_revenue_lower_90_usd": "money", "half_sat_usd_per_week": "money",
         "roi": "ratio", "marginal_roi_upper_90": "ratio", "experiment_iroas": "ratio",
-        "platform_reported_roas": "ratio", "r2_train": "ratio", "nrmse_oos": "ratio",
+        "platform_reported_roas": "ratio", "r2_train": "fit_metric", "nrmse_oos": "fit_metric",
         "spend_share": "percent", "mape_oos": "percent", "p50_growth_vs_last_year": "percent",
         "units_p50": "count", "n_weeks": "count", "channel_id": "other", "verdict": "other"}
     assert fmt.visible_columns(["run_id", "channel_id", "roi", "country_id"]) == ["channel_id", "roi"]
