@@ -64,3 +64,13 @@ def test_every_mart_and_output_column_is_described(docs):
             if not documented.get(col.lower()):
                 missing.append(f"{node['name']}.{col}")
     assert not missing, f"{len(missing)} mart/output columns without a description:\n" + "\n".join(missing)
+
+
+def test_every_analysis_is_described(docs):
+    """The leadership questions show in the docs site with a description and their answer columns."""
+    analyses = {v["name"]: v for v in docs["manifest"]["nodes"].values() if v["resource_type"] == "analysis"}
+    files = {p.stem for p in (REPO_ROOT / "analyses").glob("*.sql")}
+    assert set(analyses) == files
+    for name, node in analyses.items():
+        assert len(node["description"].split()) >= 15, name
+        assert node["columns"] and all(c["description"].strip() for c in node["columns"].values()), name
