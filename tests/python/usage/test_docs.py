@@ -115,7 +115,7 @@ def test_the_quoted_blocks_write_no_number_by_hand():
 
     from media_impact import usage_figures as uf
 
-    allowed = {"+-50%", "90%", "P10-P90", "$5M?", "12 weeks", "R²"}
+    allowed = {"+-50%", "90%", "P10-P90", "P50", "$5M?", "12 weeks", "R²"}
     for name, template in uf.TEMPLATES.items():
         literal = re.sub(r"\{[a-z0-9_]+\}", "", template)
         for token in allowed:
