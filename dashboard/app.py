@@ -504,8 +504,8 @@ def page_fit() -> None:
     st.caption("Base: intercepts; controls: trend, season, holidays and macro indicators together (can be negative); "
                "each channel its own band. The bands of a week add up to its fitted revenue.")
     candidates = table("mmm.mmm_candidates")
-    if candidates is not None:
-        candidates = candidates[candidates.get("run_id", pd.Series(dtype=str)) == run.get("run_id")]
+    if candidates is not None and "run_id" in candidates.columns and "run_id" in run.index:
+        candidates = candidates[candidates["run_id"] == run["run_id"]]
         st.subheader("Candidate model forms (lowest out-of-sample NRMSE chosen)")
         show_table(candidates, first=("candidate_id", "is_chosen", "adstock", "saturation", "nrmse_oos", "mape_oos",
                                       "decomp_rssd"))

@@ -297,6 +297,7 @@ def readable_run_results(results: pd.DataFrame, manifest_path: Path | str | None
     out.loc[missing, "test_type"] = ""
     out.loc[missing, "model"] = out.loc[missing, "name"]
     out[["column", "arguments"]] = out[["column", "arguments"]].fillna("")
+    out.attrs = dict(results.attrs)  # the run's time and command (a merge drops them)
     return out
 
 

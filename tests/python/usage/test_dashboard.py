@@ -209,3 +209,36 @@ def test_optimise_reruns_on_the_stored_curves(built):
     assert (plan["spend_usd"] <= plan["upper_usd"] + 1e-6).all()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Budget optimised"].startswith("$")
+
+
+def test_intervals_are_shown_where_the_tables_hold_them(built, tmp_path, monkeypatch):
+    """A posterior run fills the planning tables' interval columns (the sample world's Laplace
+    run leaves them null): the pages then write the intervals instead of the note."""
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "posterior.duckdb"
+    shutil.copy(built, db)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("update mmm.mmm_scenarios set scenario_gain_lower_90_usd = 0.5 * scenario_gain_usd, "
+                    "scenario_gain_upper_90_usd = 1.5 * scenario_gain_usd")
+        con.execute("update mmm.mmm_response_curves set incremental_revenue_lower_90_usd = 0.8 * incremental_revenue_usd, "
+                    "incremental_revenue_upper_90_usd = 1.25 * incremental_revenue_usd")
+        gain = con.execute("select max(scenario_gain_usd) from mmm.mmm_scenarios where country_id = 'us' "
+                           "and scenario_id = 'reallocate' and model_scope = 'panel'").fetchone()[0]
+        r52 = con.execute("select sum(incremental_revenue_usd) from mmm.mmm_response_curves where country_id = 'us' "
+                          "and is_current_spend and model_scope = 'panel'").fetchone()[0]
+    finally:
+        con.close()
+    monkeypatch.setenv("MEDIA_IMPACT_DB", str(db))
+    at = _run("scenario")
+    tile = next(m for m in at.metric if m.label.startswith("Gain, last "))
+    assert tile.delta == f"90%: ${0.5 * gain / 1e6:,.2f}M – ${1.5 * gain / 1e6:,.2f}M"
+    assert "No 90% interval for the scenario's gain" not in _texts(at)
+    at = _run("roi")
+    window = next(m for m in at.metric if m.label.startswith("Incremental revenue, last "))
+    assert window.delta == f"90%: ${0.8 * r52 / 1e6:,.2f}M – ${1.25 * r52 / 1e6:,.2f}M"
+    at = _run("curves")
+    assert not at.exception and "No 90% interval for the curves" not in _texts(at)

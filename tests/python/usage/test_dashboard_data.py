@@ -148,7 +148,9 @@ def test_test_names_come_from_the_manifest(tmp_path):
 
     results = pd.DataFrame({"unique_id": ["test.p.accepted_range_fct_x_share.1a2b3c", "test.p.gone.ffff"],
                             "kind": ["test", "test"], "name": ["accepted_range_fct_x_share", "gone"]})
+    results.attrs["generated_at"] = "2026-12-01T10:00:00Z"
     readable = dd.readable_run_results(results, tmp_path / "manifest.json")
+    assert readable.attrs["generated_at"] == "2026-12-01T10:00:00Z"
     assert list(readable["model"]) == ["fct_x", "gone"]
     assert list(readable["test_type"]) == ["accepted_range", ""]
 
