@@ -128,20 +128,23 @@ def preferred_fit(df: pd.DataFrame) -> pd.DataFrame:
 # layout helpers
 # ------------------------------------------------------------------------------------------------
 
-_COLUMN_FORMATS = {"money": "$%,.0f", "ratio": "%.2f", "fit_metric": "%.4f", "percent": "percent", "count": "%,.0f"}
+# (format, step): money in whole dollars with the sign before the $, shares to 0.1%
+_COLUMN_FORMATS = {"money": ("dollar", 1), "ratio": ("%.2f", None), "fit_metric": ("%.4f", None),
+                   "percent": ("percent", 0.001), "count": ("%,.0f", None)}
 
 
-def show_table(df: pd.DataFrame, first: tuple[str, ...] = ()) -> None:
-    """A table for a reader: internal ids hidden, columns named in words, money, ratios
+def show_table(df: pd.DataFrame, first: tuple[str, ...] = (), hide: tuple[str, ...] = ()) -> None:
+    """A table for a reader: internal ids, the columns in ``hide`` and columns without a
+    value (intervals a run does not fill) left out, columns named in words, money, ratios
     and shares formatted (the values stay numbers, so the table still sorts)."""
-    cols = fmt.visible_columns(df.columns)
+    cols = [c for c in fmt.visible_columns(df.columns) if c not in hide and df[c].notna().any()]
     cols = [c for c in first if c in cols] + [c for c in cols if c not in first]
     config = {}
     for c in cols:
         kind = fmt.column_kind(c)
         if kind in _COLUMN_FORMATS and pd.api.types.is_numeric_dtype(df[c]):
-            config[c] = st.column_config.NumberColumn(fmt.column_label(c), format=_COLUMN_FORMATS[kind],
-                                                      step=0.001 if kind == "percent" else None)
+            form, step = _COLUMN_FORMATS[kind]
+            config[c] = st.column_config.NumberColumn(fmt.column_label(c), format=form, step=step)
         else:
             config[c] = st.column_config.Column(fmt.column_label(c))
     st.dataframe(df[cols], hide_index=True, width="stretch", column_config=config)
@@ -246,7 +249,7 @@ def page_roi() -> None:
                       .encode(x="marginal_roi:Q"))
     st.altair_chart(alt.layer(*layers).properties(height=38 * max(len(roi), 3)), width="stretch")
     st.caption("Bars: ROI; black lines: 90% interval; red diamonds: marginal ROI of the next dollar.")
-    show_table(roi.sort_values("roi", ascending=False),
+    show_table(roi.sort_values("roi", ascending=False), hide=("model_scope",),
                first=("channel_id", "roi", "roi_lower_90", "roi_upper_90", "marginal_roi", "spend_usd"))
 
 
@@ -376,7 +379,8 @@ def page_curves() -> None:
                                     fmt.money))
                 if not dd.has_values(alloc, "optimal_gain_lower_90_usd"):
                     no_interval_note("the optimal split's gain")
-            show_table(alloc, first=("channel_id", "current_spend_usd", "optimal_spend_usd"))
+            show_table(alloc, first=("channel_id", "current_spend_usd", "optimal_spend_usd"),
+                       hide=("model_scope", "window_weeks", "total_budget_usd", "optimal_gain_usd"))
 
 
 def page_scenario() -> None:
@@ -423,6 +427,8 @@ def page_scenario() -> None:
         tooltip=["channel_id", "plan", alt.Tooltip("usd:Q", format="$,.0f")],
     ).properties(height=alt.Step(14)), width="content")
     show_table(chosen.assign(spend_change_usd=chosen["spend_usd"] - chosen["current_spend_usd"]),
+               hide=("model_scope", "scenario_id", "scenario_name", "note", "scenario_gain_usd",
+                     "scenario_gain_lower_90_usd", "scenario_gain_upper_90_usd"),
                first=("channel_id", "current_spend_usd", "spend_usd", "spend_change_usd",
                       "current_incremental_revenue_usd", "incremental_revenue_usd"))
     st.subheader("Every scenario")
@@ -507,7 +513,7 @@ def page_fit() -> None:
     if candidates is not None and "run_id" in candidates.columns and "run_id" in run.index:
         candidates = candidates[candidates["run_id"] == run["run_id"]]
         st.subheader("Candidate model forms (lowest out-of-sample NRMSE chosen)")
-        show_table(candidates, first=("candidate_id", "is_chosen", "adstock", "saturation", "nrmse_oos", "mape_oos",
+        show_table(candidates, hide=("model_scope",), first=("candidate_id", "is_chosen", "adstock", "saturation", "nrmse_oos", "mape_oos",
                                       "decomp_rssd"))
     with st.expander("Every fit of this country"):
         show_table(runs[runs["country_id"].astype(str) == country()],
