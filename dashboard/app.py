@@ -384,7 +384,7 @@ def page_curves() -> None:
 
 
 def page_scenario() -> None:
-    st.header("Scenarios: what if we move $5M between channels?")
+    st.header("Scenarios: what if we move money between channels?")
     scen = table("mmm.mmm_scenarios")
     if scen is None:
         return not_built("mmm.mmm_scenarios", "the MMM")

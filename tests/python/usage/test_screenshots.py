@@ -63,6 +63,14 @@ def test_pages_show_the_figures_of_the_database(shots, built_db):
                                   "where s.country_id = 'us' and s.scenario_id = 'reallocate' "
                                   "and s.model_scope = 'panel'").fetchone()
         r2 = con.execute("select r2_train from mmm.mmm_model_runs where country_id = 'us' and is_preferred").fetchone()[0]
+        today = con.execute("select sum(c.spend_usd) from mmm.mmm_response_curves as c inner join mmm.mmm_model_runs "
+                            "as r on c.run_id = r.run_id where r.is_preferred and c.country_id = 'us' "
+                            "and c.is_current_spend").fetchone()[0]
+        # the forecast page opens on the first market and retailer of the country
+        p50, n_weeks = con.execute(
+            "select sum(p50), count(distinct week_start) from forecast.forecast_weekly where country_id = 'us' "
+            "and market_id = (select min(market_id) from forecast.forecast_weekly where country_id = 'us') "
+            "and retailer_id = (select min(retailer_id) from forecast.forecast_weekly where country_id = 'us')").fetchone()
     finally:
         con.close()
     assert shown["roi"]["Blended ROI, whole history"] == f"{inc / spend:.2f}"
@@ -70,5 +78,6 @@ def test_pages_show_the_figures_of_the_database(shots, built_db):
     assert shown["scenario"][f"Gain, last {weeks} weeks"] == f"${gain / 1e6:,.2f}M"
     assert shown["fit"]["R² (in-sample)"] == f"{r2:.3f}"
     assert {"Over-credited by last touch", "Under-credited by last touch"} <= set(shown["lenses"])
-    assert "Budget optimised" in shown["curves"] and "Tests run" in shown["quality"]
-    assert any(label.startswith("Median units, next ") for label in shown["forecast"])
+    assert shown["curves"]["Budget optimised"] == f"${today / 1e6:,.2f}M"  # today's total, last 52 weeks
+    assert shown["forecast"][f"Median units, next {n_weeks} weeks"] == f"{p50:,.0f}"
+    assert "Tests run" in shown["quality"]
