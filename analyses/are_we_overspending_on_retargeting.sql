@@ -5,7 +5,8 @@
     overspent when its next dollar returns less than the portfolio's and its
     share of spend exceeds its share of incremental revenue. Retargeting rows
     come first; last-touch credit is shown beside them, because that is what
-    made retargeting look good. -#}
+    made retargeting look good. The first six columns are the answer (narrow
+    enough for `dbt show`); the rest back it up. -#}
 {{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 with
@@ -45,25 +46,26 @@ shares as (
 
 final as (
     select
-        shares.country_id,
         shares.channel_id,
-        shares.is_retargeting,
-        shares.spend_usd,
-        shares.spend_share,
-        shares.incremental_revenue_share,
-        lenses.last_touch_credit_share,
-        shares.roi,
-        shares.roi_lower_90,
-        shares.roi_upper_90,
-        shares.marginal_roi,
-        shares.portfolio_marginal_roi,
+        shares.country_id,
         case
             when shares.marginal_roi < shares.portfolio_marginal_roi
                 and shares.spend_share > shares.incremental_revenue_share then 'overspent'
             when shares.marginal_roi > shares.portfolio_marginal_roi
                 and shares.spend_share < shares.incremental_revenue_share then 'underspent'
             else 'about right'
-        end as verdict
+        end as verdict,
+        round(shares.spend_share, 3) as spend_share,
+        round(shares.incremental_revenue_share, 3) as incremental_share,
+        round(shares.marginal_roi, 2) as marginal_roi,
+        round(shares.portfolio_marginal_roi, 2) as portfolio_marginal_roi,
+        shares.is_retargeting,
+        shares.spend_usd,
+        shares.incremental_revenue_share,
+        lenses.last_touch_credit_share,
+        shares.roi,
+        shares.roi_lower_90,
+        shares.roi_upper_90
     from shares
     left join lenses on shares.channel_id = lenses.channel_id
 )

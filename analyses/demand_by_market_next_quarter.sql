@@ -2,7 +2,8 @@
     The forecast horizon (var forecast_horizon_weeks, default 13 weeks) summed
     per market: median units with the P10-P90 range (series ranges added,
     which is a conservative band), the stocking quantity at each series' critical
-    fractile, and the same 13 weeks one year earlier for comparison. -#}
+    fractile, and the same 13 weeks one year earlier for comparison. The first
+    six columns are the answer (narrow enough for `dbt show`). -#}
 {{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 with
@@ -53,12 +54,12 @@ final as (
     select
         markets.country_id,
         next_quarter.market_id,
+        round(next_quarter.units_p50) as units_p50,
+        round(next_quarter.units_p10) as units_p10,
+        round(next_quarter.units_p90) as units_p90,
+        round(next_quarter.stocking_units) as stocking_units,
         markets.market_name,
         next_quarter.weeks,
-        next_quarter.units_p10,
-        next_quarter.units_p50,
-        next_quarter.units_p90,
-        next_quarter.stocking_units,
         last_year.units as units_same_weeks_last_year,
         next_quarter.units_p50 / nullif(last_year.units, 0) - 1 as p50_growth_vs_last_year
     from next_quarter

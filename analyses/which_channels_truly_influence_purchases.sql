@@ -3,7 +3,8 @@
     agency reports), Markov and Shapley credit from clean-room journeys, the
     MMM's share of incremental revenue and ROI, the geo experiment's iROAS where
     the channel was tested, and ROAS as the platforms would report it. The flag
-    says where last touch over- or under-credits the channel. -#}
+    says where last touch over- or under-credits the channel. The first six
+    columns are the answer (narrow enough for `dbt show`); the rest back it up. -#}
 {{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 with
@@ -15,6 +16,11 @@ lenses as (
 final as (
     select
         channel_id,
+        last_touch_credit_flag as last_touch_flag,
+        round(last_touch_credit_share, 3) as last_touch_share,
+        round(incremental_credit_share, 3) as incremental_share,
+        round(mmm_roi, 2) as mmm_roi,
+        round(experiment_iroas, 2) as experiment_iroas,
         channel_name,
         channel_group,
         spend_usd,
@@ -22,13 +28,10 @@ final as (
         markov_credit_share,
         shapley_credit_share,
         mmm_incremental_revenue_share,
-        mmm_roi,
-        experiment_iroas,
         experiment_iroas_lower_90,
         experiment_iroas_upper_90,
         platform_reported_roas,
         incremental_roas,
-        last_touch_credit_flag,
         incremental_credit_share,
         incremental_credit_share - last_touch_credit_share as credit_gap_vs_last_touch
     from lenses

@@ -7,10 +7,17 @@ Chromium (/usr/bin/chromium, installed with `apt-get install chromium`) through
 Playwright, and checks that each page shows real numbers from the database: its
 metric tiles must hold digits and no page may show a Python traceback or a
 "not built" notice. Exits non-zero, naming the page, when one does not.
+
+Each PNG is the whole page: Streamlit scrolls inside its main container, not the
+document, so a plain full-page capture stops at the first screen; the script
+grows the window to the container's scroll height before it captures. The
+metric tiles of every page (label -> value) are written to ``metrics.json``
+beside the PNGs, for tests that compare them with the database.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -26,7 +33,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["roi", "lenses", "curves", "scenario", "forecast", "quality"]
+PAGES = ["roi", "lenses", "curves", "scenario", "fit", "forecast", "quality"]
+VIEWPORT = {"width": 1400, "height": 1000}
+# the height of the content, whichever element scrolls it (Streamlit's main container, or the document)
+CONTENT_HEIGHT_JS = """() => Math.max(...['[data-testid="stMain"]', '[data-testid="stAppViewContainer"]',
+    '[data-testid="stMainBlockContainer"]'].map(s => document.querySelector(s)).concat([document.scrollingElement])
+    .filter(Boolean).map(e => e.scrollHeight))"""
 BAD_TEXT = ("Traceback", "is not in this database yet", "The database is not ready", "Error:")
 
 
@@ -95,6 +107,29 @@ def wait_until_rendered(page, timeout_s: float = 60) -> str:
     return page.inner_text('[data-testid="stMain"]')
 
 
+def capture_whole_page(page, png: Path, max_height: int = 20000) -> int:
+    """Grow the window to the content's height, save the PNG, restore the window; return the height."""
+    height = min(int(page.evaluate(CONTENT_HEIGHT_JS)) + 40, max_height)
+    if height > VIEWPORT["height"]:
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+        time.sleep(1.5)  # charts re-lay out to the new window
+        height = min(max(height, int(page.evaluate(CONTENT_HEIGHT_JS)) + 40), max_height)
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+        time.sleep(0.5)
+    page.screenshot(path=str(png), full_page=True)
+    page.set_viewport_size(VIEWPORT)
+    return height
+
+
+def metric_tiles(page) -> dict[str, str]:
+    """Label -> value of every metric tile on the page."""
+    tiles = {}
+    for tile in page.locator('[data-testid="stMetric"]').all():
+        label = tile.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        tiles[label] = tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return tiles
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", default=os.environ.get("MEDIA_IMPACT_DB", str(REPO_ROOT / "media_impact.duckdb")))
@@ -119,24 +154,26 @@ def main(argv: list[str] | None = None) -> int:
     profile = Path(tempfile.mkdtemp(prefix="media_impact_chromium_"))
     proc = start_streamlit(db, port, out / "streamlit.log", args.target_path)
     problems: list[str] = []
+    shown: dict[str, dict[str, str]] = {}
     try:
         with sync_playwright() as pw:
             ctx = pw.chromium.launch_persistent_context(
                 str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                viewport={"width": 1400, "height": 1000})
+                viewport=VIEWPORT)
             page = ctx.new_page()
             for i, key in enumerate(args.pages, start=1):
                 page.goto(f"http://127.0.0.1:{port}/?page={key}", wait_until="domcontentloaded")
                 text = wait_until_rendered(page)
                 png = out / f"{i:02d}_{key}.png"
-                page.screenshot(path=str(png), full_page=True)
-                metrics = [m.inner_text() for m in page.locator('[data-testid="stMetricValue"]').all()]
+                height = capture_whole_page(page, png)
+                shown[key] = metric_tiles(page)
+                metrics = list(shown[key].values())
                 numeric = [m for m in metrics if re.search(r"\d", m)]
                 bad = [b for b in BAD_TEXT if b in text]
                 status = "ok" if numeric and not bad else "NO DATA"
                 if status != "ok":
                     problems.append(f"{key}: metrics={metrics} bad={bad}")
-                print(f"{status:8} {key:9} {png}  metrics: {' | '.join(numeric[:4])}")
+                print(f"{status:8} {key:9} {png} ({height} px)  metrics: {' | '.join(numeric[:4])}")
             ctx.close()
     finally:
         proc.terminate()
@@ -145,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
         shutil.rmtree(profile, ignore_errors=True)
+    (out / "metrics.json").write_text(json.dumps(shown, indent=1, ensure_ascii=False))
     if problems:
         print("pages without real numbers:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1

@@ -116,6 +116,174 @@ def test_run_results_are_summarised(tmp_path):
     ]}))
     df = dd.load_run_results(path)
     assert list(df["kind"]) == ["model", "test", "test"]
+    assert df["unique_id"].iloc[1] == "test.media_impact.not_null_fct_x_id.abc"
     summary = dd.summarise_run_results(df)
     assert summary.set_index(["kind", "status"]).loc[("test", "fail"), "nodes"] == 1
     assert dd.load_run_results(tmp_path / "missing.json") is None
+
+
+def test_test_names_come_from_the_manifest(tmp_path):
+    manifest = {"nodes": {
+        "test.p.unique_combination_of_columns_fct_x_a__b.9f8e7d": {
+            "resource_type": "test", "name": "unique_combination_of_columns_fct_x_a__b",
+            "attached_node": "model.p.fct_x", "column_name": None,
+            "test_metadata": {"name": "unique_combination_of_columns",
+                              "kwargs": {"combination_of_columns": ["a", "b"], "model": "{{ ref('fct_x') }}"}}},
+        "test.p.accepted_range_fct_x_share.1a2b3c": {
+            "resource_type": "test", "name": "accepted_range_fct_x_share", "attached_node": "model.p.fct_x",
+            "column_name": "share", "test_metadata": {"name": "accepted_range",
+                                                      "kwargs": {"min_value": 0, "max_value": 1,
+                                                                 "column_name": "share", "model": "x"}}},
+        "test.p.mmm_sums_to_fitted": {
+            "resource_type": "test", "name": "mmm_sums_to_fitted", "depends_on": {"nodes": ["model.p.mmm_d"]}},
+        "model.p.fct_x": {"resource_type": "model", "name": "fct_x"},
+    }}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    described = dd.describe_tests(manifest).set_index("unique_id")
+    combo = described.loc["test.p.unique_combination_of_columns_fct_x_a__b.9f8e7d"]
+    assert (combo["test_type"], combo["model"], combo["column"]) == ("unique_combination_of_columns", "fct_x", "a, b")
+    rng = described.loc["test.p.accepted_range_fct_x_share.1a2b3c"]
+    assert (rng["column"], rng["arguments"]) == ("share", "max_value=1, min_value=0")
+    assert described.loc["test.p.mmm_sums_to_fitted", "test_type"] == "singular"
+
+    results = pd.DataFrame({"unique_id": ["test.p.accepted_range_fct_x_share.1a2b3c", "test.p.gone.ffff"],
+                            "kind": ["test", "test"], "name": ["accepted_range_fct_x_share", "gone"]})
+    results.attrs["generated_at"] = "2026-12-01T10:00:00Z"
+    readable = dd.readable_run_results(results, tmp_path / "manifest.json")
+    assert readable.attrs["generated_at"] == "2026-12-01T10:00:00Z"
+    assert list(readable["model"]) == ["fct_x", "gone"]
+    assert list(readable["test_type"]) == ["accepted_range", ""]
+
+
+def test_blended_roi_and_its_conservative_band():
+    df = pd.DataFrame({"spend_usd": [100.0, 300.0], "incremental_revenue_usd": [250.0, 350.0],
+                       "incremental_revenue_lower_90_usd": [200.0, 250.0],
+                       "incremental_revenue_upper_90_usd": [300.0, 500.0]})
+    out = dd.blended_roi(df)
+    assert out["roi"] == pytest.approx(1.5)  # 600 / 400, not the mean of 2.5 and 1.17
+    assert (out["roi_lower_90"], out["roi_upper_90"]) == (pytest.approx(450 / 400), pytest.approx(800 / 400))
+    no_band = dd.blended_roi(df.drop(columns=["incremental_revenue_upper_90_usd"]))
+    assert np.isnan(no_band["roi_lower_90"]) and no_band["roi"] == pytest.approx(1.5)
+    nulls = dd.blended_roi(df.assign(incremental_revenue_lower_90_usd=np.nan))
+    assert np.isnan(nulls["roi_upper_90"])
+
+
+def test_weeks_covered_and_current_spend_points():
+    weeks = pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-13", "2025-01-20"])
+    assert dd.weeks_covered(pd.DataFrame({"week_start": weeks})) == {
+        "first_week": pd.Timestamp("2025-01-06").date(), "last_week": pd.Timestamp("2025-01-20").date(), "n_weeks": 3}
+    curves = pd.DataFrame({"channel_id": ["b", "b", "a", "a"], "spend_usd": [0.0, 10.0, 0.0, 4.0],
+                           "is_current_spend": [False, True, False, True]})
+    now = dd.current_spend_points(curves)
+    assert list(now["channel_id"]) == ["a", "b"] and list(now["spend_usd"]) == [4.0, 10.0]
+    assert dd.current_spend_points(curves.drop(columns=["is_current_spend"])).empty
+    assert dd.has_values(curves, "spend_usd") and not dd.has_values(curves.assign(x=np.nan), "x")
+    assert not dd.has_values(curves, "missing_column")
+
+
+def _lens_inputs():
+    lenses = pd.DataFrame({"channel_id": ["ctv", "search", "walmart"], "channel_name": ["CTV", "Search", "Walmart"],
+                           "channel_group": ["video", "search", "retail"],
+                           "last_touch_credit_share": [0.05, 0.60, 0.35], "markov_credit_share": [0.3, 0.4, 0.3],
+                           "shapley_credit_share": [0.3, 0.4, 0.3],
+                           "spend_usd": [999.0, 999.0, 999.0]})  # pooled over countries: must not be used
+    spend = pd.DataFrame({"channel_id": ["ctv", "search", "walmart"], "spend_usd": [60.0, 40.0, 0.0]})
+    roi = pd.DataFrame({"channel_id": ["ctv", "search"], "incremental_revenue_usd": [180.0, -20.0],
+                        "roi": [3.0, -0.5], "roi_lower_90": [2.0, -1.0], "roi_upper_90": [4.0, 0.1]})
+    experiments = pd.DataFrame({"channel_id": ["ctv", "ctv", "ctv"], "method": ["tbr", "tbr", "synthetic_control"],
+                                "experiment_id": ["old", "new", "new"],
+                                "test_end_date": pd.to_datetime(["2024-01-01", "2025-01-01", "2025-01-01"]),
+                                "iroas": [1.0, 2.5, 9.0], "iroas_lower": [0.5, 2.0, 8.0], "iroas_upper": [1.5, 3.0, 10.0]})
+    return lenses, spend, roi, experiments
+
+
+def test_country_lenses_use_the_countrys_spend_mmm_and_experiment():
+    out = dd.country_lenses(*_lens_inputs()).set_index("channel_id")
+    assert list(out.index) == ["ctv", "search"]  # walmart has no spend in this country
+    assert out["spend_usd"].tolist() == [60.0, 40.0] and out.loc["ctv", "spend_share"] == pytest.approx(0.6)
+    # share of the positive total: 180 / 180; a negative estimate gets share 0
+    assert out.loc["ctv", "mmm_incremental_revenue_share"] == pytest.approx(1.0)
+    assert out.loc["search", "mmm_incremental_revenue_share"] == pytest.approx(0.0)
+    assert out.loc["ctv", "experiment_iroas"] == pytest.approx(2.5)  # latest TBR, not the synthetic control
+    assert out.loc["ctv", "experiment_iroas_upper_90"] == pytest.approx(3.0)
+    assert np.isnan(out.loc["search", "experiment_iroas"])
+    # last touch 0.05 vs 1.0: under-credited; 0.60 vs 0.0: over-credited
+    assert out["last_touch_credit_flag"].tolist() == ["under_credited", "over_credited"]
+    assert out.loc["ctv", "mmm_roi_lower_90"] == pytest.approx(2.0)
+
+
+def test_country_lenses_flag_tolerance_and_markov_fallback():
+    lenses, spend, roi, _ = _lens_inputs()
+    roi = pd.DataFrame({"channel_id": ["ctv", "search"], "incremental_revenue_usd": [1.0, 1.0], "roi": [1.0, 1.0]})
+    lenses = lenses.assign(last_touch_credit_share=[0.62, 0.38, 0.0])
+    # shares 0.5 / 0.5: 0.62 <= 1.25 x 0.5 is in line; 0.38 x 1.25 = 0.475 < 0.5 is under-credited
+    out = dd.country_lenses(lenses, spend, roi).set_index("channel_id")
+    assert out["last_touch_credit_flag"].to_dict() == {"ctv": "in_line", "search": "under_credited"}
+    assert dd.country_lenses(lenses, spend, roi, tolerance=0.5).loc[1, "last_touch_credit_flag"] == "in_line"
+    no_mmm = dd.country_lenses(lenses, spend, roi.iloc[:1]).set_index("channel_id")
+    assert no_mmm.loc["search", "incremental_credit_share"] == pytest.approx(0.4)  # Markov's share
+
+
+def _decomposition():
+    weeks = pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-20", "2025-01-27"])
+    actual = [100.0, 110.0, 90.0, 120.0]
+    fitted = [98.0, 112.0, 91.0, 117.0]
+    rows = []
+    for w, a, f in zip(weeks, actual, fitted):
+        for ctype, comp, share in (("base", "base", 0.5), ("control", "trend", 0.1), ("control", "holiday", 0.1),
+                                   ("media", "ctv", 0.2), ("media", "search", 0.1)):
+            rows.append({"week_start": w, "component_type": ctype, "component": comp,
+                         "contribution_usd": share * f, "actual_revenue_usd": a, "fitted_revenue_usd": f})
+    return pd.DataFrame(rows)
+
+
+def test_actual_vs_fitted_and_fit_diagnostics_by_hand():
+    weekly = dd.actual_vs_fitted(_decomposition())
+    assert weekly["residual_usd"].tolist() == [2.0, -2.0, -1.0, 3.0]
+    diag = dd.fit_diagnostics(weekly)
+    # SSE = 4 + 4 + 1 + 9 = 18; mean 105, SST = 25 + 25 + 225 + 225 = 500
+    assert diag["r2"] == pytest.approx(1 - 18 / 500)
+    assert diag["mape"] == pytest.approx((2 / 100 + 2 / 110 + 1 / 90 + 3 / 120) / 4)
+    assert diag["nrmse"] == pytest.approx(np.sqrt(18 / 4) / 30)
+    # e_t e_{t-1}: -4 + 2 - 3 = -5; diffs -4, 1, 4: 16 + 1 + 16 = 33
+    assert diag["residual_lag1_autocorrelation"] == pytest.approx(-5 / 18)
+    assert diag["durbin_watson"] == pytest.approx(33 / 18)
+    assert diag["largest_residual_share"] == pytest.approx(0.025)
+    assert diag["largest_residual_week"] == pd.Timestamp("2025-01-27")
+
+
+def test_decomposition_groups_add_up_to_fitted():
+    decomposition = _decomposition()
+    out = dd.decomposition_over_time(decomposition)
+    assert set(out["component_group"]) == {"base", "controls", "ctv", "search"}
+    first = out[out["week_start"] == pd.Timestamp("2025-01-06")].set_index("component_group")["contribution_usd"]
+    assert first["controls"] == pytest.approx(0.2 * 98.0)
+    totals = out.groupby("week_start")["contribution_usd"].sum().to_numpy()
+    np.testing.assert_allclose(totals, [98.0, 112.0, 91.0, 117.0])
+
+
+def test_sampler_diagnostics_only_what_the_run_has():
+    run = pd.Series({"run_id": "x", "r2_train": 0.9, "rhat_max": 1.01, "ess_bulk_min": 812.0, "divergences": 0,
+                     "acceptance_rate": np.nan})
+    assert dd.sampler_diagnostics(run) == {"rhat_max": 1.01, "ess_bulk_min": 812.0, "divergences": 0}
+    assert dd.sampler_diagnostics(pd.Series({"r2_train": 0.9, "mape_oos": 0.01})) == {}
+
+
+def test_scenario_summary_per_scenario():
+    scen = pd.DataFrame({
+        "scenario_id": ["reallocate", "reallocate", "current", "current"],
+        "scenario_name": ["move 5 from b to a"] * 2 + ["now"] * 2,
+        "channel_id": ["a", "b", "a", "b"],
+        "spend_usd": [15.0, 5.0, 10.0, 10.0], "current_spend_usd": [10.0, 10.0, 10.0, 10.0],
+        "incremental_revenue_usd": [40.0, 8.0, 30.0, 15.0], "current_incremental_revenue_usd": [30.0, 15.0, 30.0, 15.0],
+        "scenario_gain_usd": [3.0, 3.0, 0.0, 0.0], "scenario_gain_lower_90_usd": [1.0, 1.0, 0.0, 0.0],
+        "scenario_gain_upper_90_usd": [5.0, 5.0, 0.0, 0.0], "note": ["b->a", "b->a", "", ""]})
+    out = dd.scenario_summary(scen).set_index("scenario_id")
+    assert list(out.index) == ["reallocate", "current"]
+    r = out.loc["reallocate"]
+    assert (r["spend_moved_usd"], r["spend_usd"], r["incremental_revenue_usd"]) == (5.0, 20.0, 48.0)
+    assert (r["scenario_gain_usd"], r["scenario_gain_lower_90_usd"], r["scenario_gain_upper_90_usd"]) == (3.0, 1.0, 5.0)
+    old = dd.scenario_summary(scen.drop(columns=["scenario_gain_usd", "scenario_gain_lower_90_usd",
+                                                 "scenario_gain_upper_90_usd"])).set_index("scenario_id")
+    assert old.loc["reallocate", "scenario_gain_usd"] == pytest.approx(48.0 - 45.0)
+    assert np.isnan(old.loc["reallocate", "scenario_gain_lower_90_usd"])

@@ -64,3 +64,60 @@ def test_every_mart_and_output_column_is_described(docs):
             if not documented.get(col.lower()):
                 missing.append(f"{node['name']}.{col}")
     assert not missing, f"{len(missing)} mart/output columns without a description:\n" + "\n".join(missing)
+
+
+def test_every_analysis_is_described(docs):
+    """The leadership questions show in the docs site with a description and their answer columns."""
+    analyses = {v["name"]: v for v in docs["manifest"]["nodes"].values() if v["resource_type"] == "analysis"}
+    files = {p.stem for p in (REPO_ROOT / "analyses").glob("*.sql")}
+    assert set(analyses) == files
+    for name, node in analyses.items():
+        assert len(node["description"].split()) >= 15, name
+        assert node["columns"] and all(c["description"].strip() for c in node["columns"].values()), name
+
+
+def test_numbers_quoted_in_the_usage_docs_match_the_build(docs, built_db):
+    """Every figure docs/usage.md quotes sits in a marked block whose numbers are rendered from
+    the build (`python -m media_impact.usage_figures --write docs/usage.md`); a stale number
+    fails here. `dbt docs generate` compiled the analyses the figures come from."""
+    import difflib
+
+    import duckdb
+
+    from media_impact import usage_figures as uf
+
+    compiled = docs["target"] / "compiled" / "media_impact" / "analyses"
+    con = duckdb.connect(str(built_db), read_only=True)
+    try:
+        values = uf.figures(con, uf.run_analyses(con, compiled))
+        gain, moved = con.execute(
+            "select max(scenario_gain_usd), sum(greatest(current_spend_usd - spend_usd, 0)) from mmm.mmm_scenarios "
+            "where country_id = 'us' and scenario_id = 'reallocate' and model_scope = 'panel'").fetchone()
+        spend, inc = con.execute("select sum(spend_usd), sum(incremental_revenue_usd) from mmm.mmm_channel_roi "
+                                 "where country_id = 'us' and is_preferred").fetchone()
+    finally:
+        con.close()
+    # the figures themselves, against the tables directly (not through the analyses)
+    assert values["us_gain"] == f"${gain / 1e6:.2f}M" and values["us_moved"] == f"${moved / 1e6:.2f}M"
+    assert values["us_roi"] == f"{inc / spend:.2f}"
+    text = (REPO_ROOT / "docs" / "usage.md").read_text()
+    quoted, rendered = uf.blocks_in(text), uf.render(values)
+    assert set(quoted) == set(rendered)
+    stale = {name: "\n".join(difflib.unified_diff(quoted[name].splitlines(), rendered[name].splitlines(), lineterm=""))
+             for name in rendered if quoted[name] != rendered[name]}
+    assert not stale, "docs/usage.md quotes numbers the build no longer gives; run " \
+                      "`python -m media_impact.usage_figures --write docs/usage.md`:\n" + "\n".join(stale.values())
+
+
+def test_the_quoted_blocks_write_no_number_by_hand():
+    """Outside the placeholders, the templates hold only these settings and names, not results."""
+    import re
+
+    from media_impact import usage_figures as uf
+
+    allowed = {"+-50%", "90%", "P10-P90", "P50", "$5M?", "12 weeks", "R²"}
+    for name, template in uf.TEMPLATES.items():
+        literal = re.sub(r"\{[a-z0-9_]+\}", "", template)
+        for token in allowed:
+            literal = literal.replace(token, "")
+        assert not re.search(r"\d", literal), (name, re.findall(r"\S*\d\S*", literal))
