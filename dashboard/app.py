@@ -339,10 +339,11 @@ def page_curves() -> None:
     current = now.groupby("channel_id")["spend_usd"].sum().to_dict() if len(now) else {}
     current = {c: float(current.get(c, stored[c].spend[-1] / 2)) for c in stored}
     total_now = sum(current.values())
-    st.subheader(f"Dashboard optimiser: split a total budget for the {period}")
-    st.caption("A quick what-if on the stored curves: a greedy fill of each curve's concave envelope by marginal "
-               "ROI (`dashboard_data.optimise_budget`), linear between the curve's grid points. It is not the "
-               "MMM's own allocation, which is in the panel below.")
+    st.subheader(f"What if: split a total budget for the {period}")
+    st.caption("The MMM's one budget optimiser (`media_impact.mmm.optimiser`: each curve's concave envelope "
+               "filled by marginal ROI) run here on the stored curves, linear between their grid points (every "
+               "0.1x of current spend); the MMM's own allocation below runs it on a 201-point table of the "
+               "posterior's expected revenue, so the two agree up to the grid.")
     band = st.slider("Allowed change per channel (+-% of current spend)", 10, 100, 50, step=5) / 100
     bounds = dd.bounds_around(current, band=band, curves=stored)
     lo_sum, hi_sum = sum(b[0] for b in bounds.values()), sum(b[1] for b in bounds.values())
@@ -371,7 +372,7 @@ def page_curves() -> None:
     alloc = table("mmm.mmm_budget_allocation")
     if alloc is not None:
         alloc = preferred_fit(alloc)
-        with st.expander("The MMM's own allocation (SLSQP on the fitted model, from dbt build)"):
+        with st.expander("The MMM's own allocation (the same optimiser on the posterior's expected revenue, from dbt build)"):
             if "optimal_gain_usd" in alloc.columns and len(alloc):
                 first = alloc.iloc[0]
                 metric(st, f"Gain of the MMM's optimal split, {period}", fmt.money(first["optimal_gain_usd"]),

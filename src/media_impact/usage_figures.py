@@ -41,7 +41,7 @@ stocking quantity; and the latest run's test counts.
 """,
     "crosscheck": """\
 Cross-check of the dashboard optimiser against the MMM's own allocation
-(SLSQP on the fitted model, `mmm.mmm_budget_allocation`), same budget and
+(the same optimiser on a finer table of the posterior mean, `mmm.mmm_budget_allocation`), same budget and
 bounds, sample world: US {us_dashboard_revenue} vs {us_mmm_revenue} of incremental
 revenue ({us_revenue_difference}), Canada {ca_dashboard_revenue} vs
 {ca_mmm_revenue} ({ca_revenue_difference}); the difference is the linear

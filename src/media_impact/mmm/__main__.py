@@ -11,12 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-
-from .data import load_config
-from .inputs import InputError, check_config, check_frame
-from .pipeline import run_all
-
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m media_impact.mmm")
@@ -26,6 +20,12 @@ def main(argv=None) -> int:
     f.add_argument("--out", help="folder for CSVs of every output table")
     f.add_argument("--bootstrap", type=int, help="override bootstrap.samples")
     a = ap.parse_args(argv)
+    # the numerical stack is imported after the arguments, so --help answers at once
+    import pandas as pd
+
+    from .inputs import InputError
+    from .pipeline import run_all
+
     try:
         cfg, frame = read_inputs(a.config)
     except InputError as exc:
@@ -68,9 +68,13 @@ def main(argv=None) -> int:
     return 0
 
 
-def read_inputs(config_path) -> tuple[dict, pd.DataFrame]:
+def read_inputs(config_path) -> tuple:
     """The config and its file, checked (:mod:`media_impact.mmm.inputs`)."""
+    import pandas as pd
     import yaml
+
+    from .data import load_config
+    from .inputs import InputError, check_config, check_frame
 
     if not Path(config_path).exists():
         raise InputError(f"config file not found: {config_path}")

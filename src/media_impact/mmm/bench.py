@@ -29,16 +29,14 @@ import statistics
 import time
 from pathlib import Path
 
-import pandas as pd
-
-from .data import frame_from_csv, load_config
-from .pipeline import run_all
-
 ROOT = Path(__file__).resolve().parents[3]
 PYMC_TRUTH = {"x1": 274_848.0, "x2": 65_906.0}
 
 
 def bench_pymc(repeats: int) -> None:
+    from .data import frame_from_csv, load_config
+    from .pipeline import run_all
+
     cfg = load_config(ROOT / "config/mmm/pymc_example.yml")
     ref = Path(os.environ.get("MEDIA_IMPACT_REFERENCE_DATA", ROOT.parent / "shared/reference-data"))
     path = ref / "pymc_mmm_example.csv"
@@ -66,6 +64,11 @@ def bench_pymc(repeats: int) -> None:
 
 
 def bench_world(repeats: int) -> None:
+    import pandas as pd
+
+    from .data import load_config
+    from .pipeline import run_all
+
     from .sample_world import world_frame
 
     df, mapping, _ = world_frame()
@@ -89,7 +92,7 @@ def bench_world(repeats: int) -> None:
                "true_roi", "err", "covered"]].round(3).to_string(index=False))
 
 
-def _score(out, truth, label: str = "") -> pd.DataFrame:
+def _score(out, truth, label: str = ""):
     roi = out["channel_roi"].merge(truth[["country_id", "channel_id", "true_roi"]], on=["country_id", "channel_id"])
     roi = roi[roi.is_preferred].copy()
     roi["err"] = roi.roi / roi.true_roi - 1
@@ -105,6 +108,9 @@ def _score(out, truth, label: str = "") -> pd.DataFrame:
 
 def bench_seeds(seeds: list) -> None:
     """The same run on other seeds of the world (accuracy only: is the committed seed typical?)."""
+    from .data import load_config
+    from .pipeline import run_all
+
     from media_impact.world.truth import channel_effects_table
 
     from .sample_world import world_frame
