@@ -13,8 +13,9 @@ Formulas (geometric adstock, Hill saturation, draw ``i``, channel ``c``, series 
     R_ic(m)  = beta_ic sum_g ybar_g sum_t [ f_ic(A_out + m A_in) - f_ic(A_out) ]
     R_ic'(m) = beta_ic sum_g ybar_g sum_t f_ic'(A_out + m A_in) A_in
 
-with ``A_in`` / ``A_out`` the adstock of the window's spend / the rest, over the observed
-weeks plus the ``l_max`` carryover tail.
+with ``A_in`` / ``A_out`` the adstock of the window's spend / the rest, over the weeks the
+window's spend reaches (the window and its ``l_max`` carryover tail; elsewhere both
+terms are 0).
 """
 from __future__ import annotations
 
@@ -37,8 +38,12 @@ class PosteriorResponse:
         xs = model.xs[gm]                                          # (G', T + L, C)
         x_in = np.where(padwin[None, :, None], xs, 0.0)
         W = geometric_weights(self.alpha, L, model.s.normalize_adstock)   # (S, C, L)
-        self.a_in = np.einsum("gtcl,scl->sgtc", model._lagged(x_in, L), W)
-        self.a_out = np.einsum("gtcl,scl->sgtc", model._lagged(xs - x_in, L), W)
+        # only the weeks the window's spend reaches (the window and its carryover tail):
+        # elsewhere A_in = 0 and every difference and derivative below is 0
+        lag_in, lag_out = model._lagged(x_in, L), model._lagged(xs - x_in, L)
+        reach = (lag_in != 0).any(axis=(0, 2, 3))
+        self.a_in = np.einsum("gtcl,scl->sgtc", lag_in[:, reach], W)
+        self.a_out = np.einsum("gtcl,scl->sgtc", lag_out[:, reach], W)
         self.ys = model.y_scale[gm]
         self.spend = model.data.spend[gm][:, win, :].sum(axis=(0, 1))
         self.base = np.stack([self._f(c, self.a_out[..., c]).sum(axis=2) for c in range(model.C)], axis=2)
@@ -51,11 +56,8 @@ class PosteriorResponse:
         return self.beta[:, c] * ((f - self.base[:, :, c]) * self.ys).sum(axis=1)
 
     def revenue_curve(self, c: int, mults, chunk: int = 16) -> np.ndarray:
-        """Posterior-mean ``R_c`` at each multiplier of ``mults`` (the optimiser's table),
-        over the weeks the window's spend reaches (elsewhere the difference is 0)."""
-        reach = (self.a_in[..., c] > 0).any(axis=(0, 1))
-        a_in, a_out = self.a_in[..., c][..., reach], self.a_out[..., c][..., reach]
-        base = self._f(c, a_out).sum(axis=2)                                      # (S, G')
+        """Posterior-mean ``R_c`` at each multiplier of ``mults`` (the optimiser's table)."""
+        a_in, a_out, base = self.a_in[..., c], self.a_out[..., c], self.base[:, :, c]
         out = []
         for part in np.array_split(np.asarray(mults, float), max(1, -(-len(mults) // chunk))):
             A = a_out[None] + part[:, None, None, None] * a_in[None]              # (M, S, G', T')
