@@ -115,3 +115,25 @@ def test_calibration_moves_ctv_toward_the_experiment(inputs):
     # and lowers it when the experiment found less. (Comparing the in-window iROAS with
     # the whole-window ROI instead would mix carryover definitions.)
     assert (abs(target) > abs(lift0)) == (roi1 > roi0), (target, lift0, roi0, roi1)
+
+
+def test_an_unchanged_rebuild_reuses_the_fit(inputs, tmp_path):
+    """The last build's rows come back as they are (fit_status 'reused') when inputs,
+    config and code are unchanged; one changed spend cell, or another reallocation
+    amount, refits."""
+    cfg = _trimmed(tmp_path)
+    args = (inputs["design"], inputs["media"], inputs["calibration"], cfg, 5e6, inputs["geo_design"],
+            inputs["retailer_sales"])
+    first = fit_bundle(*args)
+    assert (first.fit_status == "fitted").all() and first.input_fingerprint.nunique() == 1
+    again = fit_bundle(*args, previous=first)
+    assert (again.fit_status == "reused").all()
+    pd.testing.assert_frame_equal(again.drop(columns="fit_status"), first.drop(columns="fit_status"))
+    assert (output_table("model_runs", again).fit_status == "reused").all()
+    media = inputs["media"].copy()
+    media.loc[media.index[0], "spend_usd"] = float(media["spend_usd"].iloc[0]) + 1.0
+    changed = fit_bundle(args[0], media, *args[2:], previous=first)
+    assert (changed.fit_status == "fitted").all()
+    assert changed.input_fingerprint.iloc[0] != first.input_fingerprint.iloc[0]
+    other_amount = fit_bundle(*args[:4], 4e6, *args[5:], previous=first)
+    assert (other_amount.fit_status == "fitted").all()
