@@ -77,16 +77,18 @@ def finalize(q: np.ndarray) -> np.ndarray:
     return np.clip(np.sort(q, axis=1), 0.0, None)
 
 
-def seasonal_naive(design: Design, panel: pd.DataFrame, cutoff: pd.Timestamp, quantiles: list[float]) -> np.ndarray:
-    """P50 = y[t-52] (the last value when a year of history is missing).
+def seasonal_naive(design: Design, panel: pd.DataFrame, cutoff: pd.Timestamp, quantiles: list[float],
+                   season: int = 52) -> np.ndarray:
+    """P50 = y[t-season] (the design's `units_last_year`; the last value when a season of
+    history is missing).
 
     Other quantiles add the series' empirical quantiles of the seasonal
-    difference y[s] - y[s-52] over weeks s <= cutoff.
+    difference y[s] - y[s-season] over weeks s <= cutoff.
     """
     p50 = design.index["units_last_year"].to_numpy().copy()
     missing = np.isnan(p50)
     p50[missing] = design.index["units_at_origin"].to_numpy()[missing]
-    diffs = seasonal_differences(panel, cutoff)
+    diffs = seasonal_differences(panel, cutoff, season)
     spread = diffs.groupby("series_id")["diff"].quantile(quantiles).unstack()
     spread = spread.reindex(design.index["series_id"]).to_numpy()
     spread = spread - spread[:, [quantiles.index(0.5)]] if 0.5 in quantiles else spread

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from media_impact.forecast.panel import add_lag_features
+
 RETAILERS = ("amazon", "walmart", "target")
 
 
@@ -80,14 +82,3 @@ def make_panel(
             truths.append(pd.DataFrame({"week_start": weeks, "market_id": market_id, "retailer_id": retailer, "mu": mu}))
     features = add_lag_features(pd.concat(frames, ignore_index=True))
     return features, pd.concat(truths, ignore_index=True)
-
-
-def add_lag_features(frame: pd.DataFrame) -> pd.DataFrame:
-    """units_lag_1/2/4/52 and units_roll_mean_4/13/52 per market x retailer, as the SQL mart defines them."""
-    frame = frame.sort_values(["market_id", "retailer_id", "week_start"]).reset_index(drop=True)
-    grouped = frame.groupby(["market_id", "retailer_id"], sort=False)["units"]
-    for lag in (1, 2, 4, 52):
-        frame[f"units_lag_{lag}"] = grouped.shift(lag)
-    for window in (4, 13, 52):
-        frame[f"units_roll_mean_{window}"] = grouped.transform(lambda s: s.rolling(window, min_periods=1).mean())
-    return frame
