@@ -9,7 +9,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from media_impact.forecast.design import Design
@@ -27,7 +26,7 @@ class GlobalQuantileModel:
     def __init__(self, quantiles: list[float], params: dict):
         self.quantiles = list(quantiles)
         self.params = dict(params)
-        self.models: list[HistGradientBoostingRegressor] = []
+        self.models: list = []  # HistGradientBoostingRegressor, one per quantile
         self.dropped: list[str] = []
 
     def fit(self, design: Design) -> "GlobalQuantileModel":
@@ -50,7 +49,11 @@ class GlobalQuantileModel:
             self.models = [self._fit_one(tau, X, y, categorical) for tau in self.quantiles]
         return self
 
-    def _fit_one(self, tau: float, X: pd.DataFrame, y: np.ndarray, categorical: list[bool]) -> HistGradientBoostingRegressor:
+    def _fit_one(self, tau: float, X: pd.DataFrame, y: np.ndarray, categorical: list[bool]):
+        # imported here: a dbt build that reuses its cached predictions never fits, and
+        # scikit-learn takes ~0.5 s to import
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
         model = HistGradientBoostingRegressor(
             loss="quantile", quantile=tau,
             max_iter=int(self.params["max_iter"]),

@@ -275,6 +275,17 @@ def backtest_predictions(features: pd.DataFrame, cfg: dict | None = None, stage:
     return pred.sort_values(["level", "series_id", "model", "origin_week", "week_start"]).reset_index(drop=True)
 
 
+def predictions(features: pd.DataFrame, cfg: dict, progress=_quiet) -> pd.DataFrame:
+    """Backtest and final predictions of every model in one frame (`prediction_kind`
+    'backtest' or 'forecast'): all the fitting the stage does, which the dbt model
+    `forecast_prediction_cache` stores once per input fingerprint."""
+    stage = Stage(features, cfg)
+    backtest = backtest_predictions(features, cfg, stage, progress)
+    final = final_predictions(stage, backtest, progress)
+    return pd.concat([backtest.assign(prediction_kind="backtest"), final.assign(prediction_kind="forecast")],
+                     ignore_index=True)
+
+
 def backtest_metrics(pred: pd.DataFrame) -> pd.DataFrame:
     """Per series and overall metrics by model (see `metrics`)."""
     scale = pred.drop_duplicates("series_id").set_index("series_id")["mase_scale"]
@@ -431,6 +442,7 @@ def run_record(features: pd.DataFrame, bt_metrics: pd.DataFrame, choice: pd.Data
     fingerprint = json.dumps({"cfg": cfg, "rows": int(len(features)), "last_week": str(last_week),
                               "units_sum": float(pd.to_numeric(features["units"], errors="coerce").sum())}, sort_keys=True, default=str)
     latest = accuracy.loc[accuracy["model"] == GLOBAL].sort_values("origin_week").tail(1)
+    reused = "reuse_count" in forecast and bool((forecast["reuse_count"] > 0).any())
     row = {
         "run_id": hashlib.sha256(fingerprint.encode()).hexdigest()[:16],
         "run_at": pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s"),
@@ -451,6 +463,9 @@ def run_record(features: pd.DataFrame, bt_metrics: pd.DataFrame, choice: pd.Data
         "n_features_drifted": int(drift["is_drifted"].sum()) if len(drift) else 0,
         "is_latest_accuracy_drop": bool(latest["is_accuracy_drop"].iloc[0]) if len(latest) else False,
         "config_json": json.dumps(cfg, sort_keys=True),
+        # from forecast_prediction_cache: 'reused' when this build found its inputs' predictions there
+        "input_fingerprint": forecast["input_fingerprint"].iloc[0] if "input_fingerprint" in forecast else None,
+        "predictions_status": "reused" if reused else "recomputed",
     }
     return pd.DataFrame([row])
 
