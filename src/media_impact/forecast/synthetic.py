@@ -82,3 +82,27 @@ def make_panel(
             truths.append(pd.DataFrame({"week_start": weeks, "market_id": market_id, "retailer_id": retailer, "mu": mu}))
     features = add_lag_features(pd.concat(frames, ignore_index=True))
     return features, pd.concat(truths, ignore_index=True)
+
+
+def example_files(n_markets: int = 4, n_weeks: int = 156, horizon: int = 13, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(sales, truth): the bring-your-own-data example of `examples/forecast/`.
+
+    sales: a long weekly file as a user would bring it, one row per series and week:
+    series, country, week (ISO date), units (empty in the `horizon` future weeks),
+    planned_spend and holiday (known in the future too). truth: the expected units
+    `mu` of every future week, to compare the forecasts with.
+    """
+    features, truth = make_panel(n_markets=n_markets, n_weeks=n_weeks, horizon_future=horizon, seed=seed)
+    series = features["market_id"].str.split("_").str[-1].radd("m") + "_" + features["retailer_id"]
+    sales = pd.DataFrame({
+        "series": series, "country": features["country_id"], "week": features["week_start"].dt.strftime("%Y-%m-%d"),
+        "units": features["units"].map(lambda u: "" if np.isnan(u) else str(int(u))),
+        "planned_spend": features["planned_spend_usd"].round(2), "holiday": features["is_holiday_week"].astype(int),
+    })
+    future = features["units"].isna().to_numpy()
+    keyed = truth.merge(features[["week_start", "market_id", "retailer_id"]].assign(series=series, future=future),
+                        on=["week_start", "market_id", "retailer_id"])
+    keyed = keyed.loc[keyed["future"]]
+    truth_out = pd.DataFrame({"series": keyed["series"], "week": keyed["week_start"].dt.strftime("%Y-%m-%d"),
+                              "expected_units": keyed["mu"].round(3)})
+    return sales.reset_index(drop=True), truth_out.sort_values(["series", "week"]).reset_index(drop=True)
