@@ -43,6 +43,10 @@ class GlobalQuantileModel:
         X = X.drop(columns=self.dropped)
         categorical = [c in CATEGORICAL for c in X.columns]
         self.models = []
+        # imported here, not with the module (a dbt build that reuses its cached predictions never
+        # fits, and scikit-learn takes ~0.5 s to import), but before threadpool_limits: it limits
+        # only the OpenMP runtimes already loaded, and scikit-learn loads its own
+        import sklearn.ensemble  # noqa: F401
         # libgomp threads busy-wait: on a shared 2-core box two OpenMP threads ran
         # 10x slower than one, so the thread count is a setting (default 1)
         with threadpool_limits(int(self.params.get("n_threads", 1)), user_api="openmp"):
@@ -50,8 +54,6 @@ class GlobalQuantileModel:
         return self
 
     def _fit_one(self, tau: float, X: pd.DataFrame, y: np.ndarray, categorical: list[bool]):
-        # imported here: a dbt build that reuses its cached predictions never fits, and
-        # scikit-learn takes ~0.5 s to import
         from sklearn.ensemble import HistGradientBoostingRegressor
 
         model = HistGradientBoostingRegressor(
