@@ -52,10 +52,10 @@ def test_a_build_from_empty_computes_and_a_rebuild_with_unchanged_inputs_reuses(
     unchanged, fits nothing ('reused', reuse_count one higher) and gives the same forecasts
     and backtest. (A build from an empty file has nothing to reuse: 'recomputed'.)"""
     first = built_con.sql("select predictions_status, input_fingerprint from forecast.forecast_runs "
-                          "order by run_at desc limit 1").fetchone()
+                          "order by run_at desc limit 1").fetchall()[0]
     count_sql = ("select max(reuse_count) from forecast.forecast_prediction_cache "
                  f"where input_fingerprint = '{first[1]}'")
-    before = built_con.sql(count_sql).fetchone()[0]
+    before = built_con.sql(count_sql).fetchall()[0][0]
     db = tmp_path / "media_impact.duckdb"
     shutil.copy(built_db, db)
     result = subprocess.run([sys.executable, "-m", "dbt.cli.main", "build", "--select", "forecast_input_fingerprint+",
@@ -65,9 +65,9 @@ def test_a_build_from_empty_computes_and_a_rebuild_with_unchanged_inputs_reuses(
     con = duckdb.connect(str(db), read_only=True)
     try:
         second = con.sql("select predictions_status, input_fingerprint from forecast.forecast_runs "
-                         "order by run_at desc limit 1").fetchone()
+                         "order by run_at desc limit 1").fetchall()[0]
         assert second == ("reused", first[1])
-        assert con.sql(count_sql).fetchone()[0] == before + 1
+        assert con.sql(count_sql).fetchall()[0][0] == before + 1
         for table, keys in (("forecast_weekly", "market_id, retailer_id, week_start"),
                             ("forecast_backtest_predictions", "level, series_id, model, origin_week, week_start")):
             cols = f"{keys}, p10, p50, p90"
