@@ -396,16 +396,6 @@ def choose_forecasts(final: pd.DataFrame, choice: pd.DataFrame | None, costs: pd
     return out.sort_values(["market_id", "retailer_id", "week_start"]).reset_index(drop=True)
 
 
-def forecast_future(features: pd.DataFrame, choice: pd.DataFrame | None, costs: pd.DataFrame | None,
-                    cfg: dict | None = None, stage: Stage | None = None,
-                    backtest: pd.DataFrame | None = None, progress=_quiet) -> pd.DataFrame:
-    """Forecasts for `horizon` weeks from each series' last actual week by its chosen model,
-    with stocking quantities (:func:`final_predictions`, :func:`choose_forecasts`)."""
-    stage = stage or Stage(features, cfg or load_config())
-    costs = costs if costs is not None else series_cost_table(stage.panel, None, stage.cfg)
-    return choose_forecasts(final_predictions(stage, backtest, progress), choice, costs)
-
-
 def national_forecast(forecast: pd.DataFrame) -> pd.DataFrame:
     """Country totals of the series forecasts (coherent by construction): P50 and stocking summed;
     P10/P90 half-widths added in quadrature. The origin is the country's latest series origin;

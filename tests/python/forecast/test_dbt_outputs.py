@@ -6,7 +6,6 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pytest
 
 from conftest import dbt_env
 
