@@ -15,6 +15,7 @@ import pandas as pd
 from media_impact.forecast import health, metrics, money
 from media_impact.forecast.config import load_config
 from media_impact.forecast.design import Design, build_design
+from media_impact.forecast.inputs import min_history_weeks
 from media_impact.forecast.models import GlobalQuantileModel, finalize, holt_winters, mase_scale, seasonal_naive
 from media_impact.forecast.panel import extend_future, last_actual_week, prepare_panel, series_last_weeks
 from media_impact.forecast.reconcile import wls_two_level
@@ -239,6 +240,19 @@ def calibrate(raw: np.ndarray, level: np.ndarray, scores: pd.DataFrame | None, q
     return finalize(out)
 
 
+def check_history(stage: Stage, backtest: bool) -> None:
+    """ValueError naming the minimum (`inputs.min_history_weeks`) when a series has fewer weeks of
+    units than the backtest (or, forecast-only, the interval calibration) needs; without it the
+    failure surfaces as an opaque array-shape error inside the fits."""
+    need = min_history_weeks(stage.cfg, backtest)
+    have = stage.panel.loc[stage.panel["units"].notna()].groupby("series_id").size()
+    short = have[have < need]
+    if len(short):
+        raise ValueError(f"{len(short)} series have fewer than the {need} weeks of history the forecast needs "
+                         f"(one season + one horizon + the calibration origins{' + the backtest weeks' if backtest else ''}), "
+                         f"e.g. {short.index[0]!r} with {int(short.iloc[0])}")
+
+
 def _quiet(message: str) -> None:
     """The default progress sink: say nothing."""
 
@@ -261,6 +275,7 @@ def backtest_predictions(features: pd.DataFrame, cfg: dict | None = None, stage:
     actual weeks) fit on weeks <= origin and forecast the next `horizon` weeks.
     `progress(message)` is called before each fit."""
     stage = stage or Stage(features, cfg or load_config())
+    check_history(stage, backtest=True)
     # calibration origins before the first reported one seed the conformal scores
     step = pd.Timedelta(weeks=int(stage.cfg["backtest"]["step_weeks"]))
     scores = calibration_scores(stage, stage.origins[0] - step, progress)
@@ -376,6 +391,7 @@ def final_predictions(stage: Stage, backtest: pd.DataFrame | None = None, progre
     if backtest is not None:
         scores = backtest_scores(backtest, stage.quantiles)
     else:
+        check_history(stage, backtest=False)
         # the latest origins whose whole horizon has actuals
         found = calibration_scores(stage, stage.last_week - pd.Timedelta(weeks=stage.horizon), progress)
         scores = pd.concat(found, ignore_index=True) if found else None
