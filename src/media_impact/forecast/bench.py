@@ -3,6 +3,7 @@
     python -m media_impact.forecast.bench --db media_impact.duckdb --repeats 3
     python -m media_impact.forecast.bench --db /tmp/fc10/fc10.duckdb --repeats 1     # a scale-10 build
     python -m media_impact.forecast.bench --synthetic 14 28 56 112 --repeats 1       # scaling curve
+    python -m media_impact.forecast.bench --dbt --repeats 3                          # the dbt models
 
 For a built database it reads `marts.forecast_features_weekly` (and
 `forecast.forecast_series_costs` when present), runs `run_forecasting` (backtest
@@ -11,14 +12,22 @@ with calibration warm-up, model choice, final fit and forecasts, money, health)
 statsforecast's AutoETS (season 52) and SeasonalNaive on the same series and the
 same rolling origins and prints accuracy and time side by side. `--synthetic`
 times the stage on generated panels of 3 x N series (media_impact.forecast.synthetic)
-to show how time grows with the number of series. Figures, not pass/fail.
+to show how time grows with the number of series. `--dbt` builds the forecast models
+(`dbt build --select +path:python_models/forecast`, data tests left out) into an empty
+database and then again with unchanged inputs, and prints each forecast model's seconds
+and the stage's wall span (the union of their run intervals, from run_results.json).
+Figures, not pass/fail.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -98,6 +107,43 @@ def side_by_side(pred: pd.DataFrame, extra: pd.DataFrame | None) -> pd.DataFrame
     return m[["mase", "wape", "bias", "scaled_pinball_loss", "coverage_80", "n_forecasts"]]
 
 
+def dbt_stage_times(target: Path) -> dict[str, float]:
+    """Seconds of each model in python_models/forecast/ and `stage` = the wall span in which at
+    least one of them ran (from run_results.json and manifest.json)."""
+    from media_impact.pipeline.bench import _ts, _union_seconds
+
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    out, spans = {}, []
+    for result in json.loads((target / "run_results.json").read_text())["results"]:
+        node = nodes.get(result["unique_id"], {})
+        if node.get("resource_type") != "model" or not node.get("original_file_path", "").startswith("python_models/forecast/"):
+            continue
+        times = [(_ts(t["started_at"]), _ts(t["completed_at"])) for t in result.get("timing", []) if t.get("started_at")]
+        spans.append((min(a for a, _ in times), max(b for _, b in times)))
+        out[node["name"]] = result["execution_time"]
+    out["stage"] = _union_seconds(spans)
+    return out
+
+
+def dbt_builds(repeats: int) -> dict[str, dict[str, float]]:
+    """Median per-model seconds of a build into an empty database ('fresh') and of a second
+    build with unchanged inputs ('rebuild'), each repeat in a new temporary database."""
+    from media_impact.pipeline.build import REPO_ROOT
+
+    runs: dict[str, list[dict[str, float]]] = {"fresh": [], "rebuild": []}
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**os.environ, "MEDIA_IMPACT_DB": f"{tmp}/fc.duckdb", "DBT_TARGET_PATH": f"{tmp}/target"}
+            for kind in ("fresh", "rebuild"):
+                cmd = [str(Path(REPO_ROOT) / ".venv/bin/dbt"), "build", "--profiles-dir", "profiles", "--select",
+                       "+path:python_models/forecast", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+                done = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+                if done.returncode != 0:
+                    raise SystemExit(f"dbt build failed:\n{done.stdout[-3000:]}")
+                runs[kind].append(dbt_stage_times(Path(tmp) / "target"))
+    return {kind: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for kind, rs in runs.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=os.environ.get("MEDIA_IMPACT_DB", "media_impact.duckdb"))
@@ -105,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--synthetic", type=int, nargs="*", help="numbers of markets for a synthetic scaling curve")
     parser.add_argument("--no-statsforecast", action="store_true")
     parser.add_argument("--sf-jobs", type=int, default=1, help="statsforecast n_jobs")
+    parser.add_argument("--dbt", action="store_true", help="time the forecast dbt models (fresh build and rebuild)")
     args = parser.parse_args(argv)
     cfg = load_config()
     try:
@@ -112,6 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     except OSError:
         load = float("nan")
     print(f"cores: {os.cpu_count()}  load average (1 min) at start: {load:.1f}")
+
+    if args.dbt:
+        med = dbt_builds(args.repeats)
+        print(f"\nforecast dbt models, seconds, median of {args.repeats} (stage = wall span of the forecast models)")
+        print(f"{'model':<32} {'fresh':>8} {'rebuild':>8}")
+        for name in sorted(med["fresh"], key=lambda k: (k == "stage", -med["fresh"][k])):
+            print(f"{name:<32} {med['fresh'][name]:>8.2f} {med['rebuild'].get(name, float('nan')):>8.2f}")
+        return 0
 
     if args.synthetic:
         from media_impact.forecast.synthetic import make_panel

@@ -6,9 +6,11 @@ returns a table with warehouse-friendly types (weeks as dates).
 """
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
-from media_impact.forecast import pipeline
+from media_impact.forecast import fingerprint, pipeline
 from media_impact.forecast.config import load_config
 
 
@@ -24,8 +26,21 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def backtest_predictions(features: pd.DataFrame, horizon=None) -> pd.DataFrame:
-    return _typed(pipeline.backtest_predictions(features, _cfg(horizon)))
+def input_fingerprint(features: pd.DataFrame, horizon=None) -> pd.DataFrame:
+    """One row: the fingerprint of the features, settings and prediction code (`fingerprint`)."""
+    cfg = _cfg(horizon)
+    return pd.DataFrame([{"input_fingerprint": fingerprint.input_fingerprint(features, cfg),
+                          "n_feature_rows": len(features), "config_json": json.dumps(cfg, sort_keys=True)}])
+
+
+def prediction_cache(features: pd.DataFrame, key: pd.DataFrame, cached: pd.DataFrame | None, horizon=None) -> pd.DataFrame:
+    """The rows to (re)write for the current fingerprint: the `cached` ones when an earlier build
+    stored them (reuse_count + 1; nothing is fitted), else the backtest and the final fit."""
+    fp = key["input_fingerprint"].iloc[0]
+    if cached is not None and len(cached):
+        return _typed(cached.assign(reuse_count=cached["reuse_count"] + 1))
+    pred = pipeline.predictions(features, _cfg(horizon))
+    return _typed(pred.assign(input_fingerprint=fp, reuse_count=0))
 
 
 def backtest_metrics(predictions: pd.DataFrame) -> pd.DataFrame:
@@ -41,12 +56,11 @@ def backtest_cost(predictions: pd.DataFrame, choice: pd.DataFrame, series_costs:
     return _typed(pipeline.backtest_cost(_as_weeks(predictions), choice, costs))
 
 
-def forecast_weekly(features: pd.DataFrame, choice: pd.DataFrame, series_costs: pd.DataFrame,
-                    predictions: pd.DataFrame, horizon=None) -> pd.DataFrame:
-    cfg = _cfg(horizon)
-    stage = pipeline.Stage(features, cfg)
-    costs = pipeline.series_cost_table(stage.panel, series_costs, cfg)
-    return _typed(pipeline.forecast_future(features, choice, costs, cfg, stage, _as_weeks(predictions)))
+def forecast_weekly(final: pd.DataFrame, choice: pd.DataFrame, series_costs: pd.DataFrame, horizon=None) -> pd.DataFrame:
+    """`final`: the cache's 'forecast' rows of the current fingerprint (no fitting here)."""
+    final = _as_weeks(final).drop(columns="prediction_kind")
+    costs = pipeline.series_cost_table(final.loc[final["level"] == "series"], series_costs, _cfg(horizon))
+    return _typed(pipeline.choose_forecasts(final, choice, costs))
 
 
 def national_weekly(forecast: pd.DataFrame) -> pd.DataFrame:

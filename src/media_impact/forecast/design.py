@@ -4,7 +4,7 @@ A forecast made at origin week o for target week o + h uses only what is known
 at o: the origin row's units, lags and rolling means (from the SQL mart), and
 the target row's known-future inputs (calendar, holiday flag, planned spend,
 and units of the same week a year earlier, y[o+h-52], which is history for
-h <= 52). One model is fitted across all series and all h (h is a feature),
+h <= 52; 52 is `season_length_weeks`). One model is fitted across all series and all h (h is a feature),
 so each horizon is forecast directly, never by feeding forecasts back in.
 
 Scale-free target: y[o+h] / L_o with L_o = max(units_roll_mean_<level_window>[o], 1) (13 weeks by default); unit
@@ -51,12 +51,16 @@ def _shift(values: np.ndarray, series: np.ndarray, k: int) -> np.ndarray:
 
 
 def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | None = None,
-                 level_window: int = 52, spend_columns: list[str] | None = None) -> Design:
+                 level_window: int = 52, spend_columns: list[str] | None = None,
+                 future_columns: list[str] | None = None, season: int = SEASON) -> Design:
     """Every (origin, h) pair, h = 1..horizon, whose origin has actual units.
 
     `panel` comes from `panel.prepare_panel` (sorted by series, dense weeks),
-    extended with future rows when final forecasts are wanted.
+    extended with future rows when final forecasts are wanted. `season` is the
+    season length in weeks ("last year" below means `season` weeks earlier);
+    `future_columns` are other known-future inputs, entered as the target week's value.
     """
+    season = int(season)
     codes, _ = pd.factorize(panel["series_id"], sort=False)
     units = panel["units"].to_numpy(dtype="float64")
     roll13 = panel["units_roll_mean_13"].to_numpy(dtype="float64") if "units_roll_mean_13" in panel else _rolling(units, codes, 13)
@@ -71,14 +75,14 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
             origin_feats[f"o_{col}"] = panel[col].to_numpy(dtype="float64") / level
     # last year's level around the origin, for year-over-year growth
     roll4 = panel["units_roll_mean_4"].to_numpy(dtype="float64") if "units_roll_mean_4" in panel else _rolling(units, codes, 4)
-    origin_feats["o_roll4_last_year"] = _shift(roll4, codes, SEASON) / level
-    origin_feats["o_roll13_last_year"] = _shift(roll13, codes, SEASON) / level
+    origin_feats["o_roll4_last_year"] = _shift(roll4, codes, season) / level
+    origin_feats["o_roll13_last_year"] = _shift(roll13, codes, season) / level
     for col in macro_columns or []:
         if col in panel:
             # year-over-year change as of the origin: stationary, unlike the level,
             # which trends out of the training range where trees cannot extrapolate
             value = panel[col].to_numpy(dtype="float64")
-            origin_feats[f"o_{col}_yoy_change"] = value - _shift(value, codes, SEASON)
+            origin_feats[f"o_{col}_yoy_change"] = value - _shift(value, codes, season)
             origin_feats[f"o_{col}_13w_change"] = value - _shift(value, codes, 13)
     # planned spend (known future input) relative to the series' trailing 13-week mean at the origin
     spends = {}
@@ -94,9 +98,9 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
     market_code = pd.factorize(panel["market_id"], sort=True)[0].astype("float64")
     use_market = market_code.max() < 250  # HistGradientBoosting's categorical limit
 
-    hol_last_year = _shift(hol, codes, SEASON)
-    units_back = {k: _shift(units, codes, k) for k in (SEASON - 1, SEASON, SEASON + 1)}
-    roll13_last_year = _shift(roll13, codes, SEASON)
+    hol_last_year = _shift(hol, codes, season)
+    units_back = {k: _shift(units, codes, k) for k in (season - 1, season, season + 1)}
+    roll13_last_year = _shift(roll13, codes, season)
     roll13_last_year[roll13_last_year <= 0] = np.nan
     origin_ok = ~np.isnan(units)
     blocks = []
@@ -113,7 +117,7 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
         f["t_week_of_year"] = woy[t]
         f["t_is_holiday_week"] = hol[t]
         f["t_holiday_last_year"] = hol_last_year[t]
-        for k, name in ((SEASON, "t_units_last_year"), (SEASON + 1, "t_units_last_year_m1"), (SEASON - 1, "t_units_last_year_p1")):
+        for k, name in ((season, "t_units_last_year"), (season + 1, "t_units_last_year_m1"), (season - 1, "t_units_last_year_p1")):
             # y[t-k] is history at the origin only when t - k <= o, i.e. h <= k
             ly = units_back[k][t] / lvl
             if h > k:
@@ -121,10 +125,13 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
             f[name] = ly
         # last year's path from the origin's level to the target week: y[t-52] / roll13[o-52]
         # (with a stable season, y[t] / L_o is close to it)
-        f["t_seasonal_ratio"] = units_back[SEASON][t] / roll13_last_year[o] if h <= SEASON else np.full(len(o), np.nan)
+        f["t_seasonal_ratio"] = units_back[season][t] / roll13_last_year[o] if h <= season else np.full(len(o), np.nan)
         for col, (value, ref) in spends.items():
             f[f"t_{col}_ratio"] = value[t] / ref[o]
             f[f"t_{col}_ratio_lag1"] = value[t - 1] / ref[o]
+        for col in future_columns or []:
+            if col in panel:
+                f[f"t_{col}"] = panel[col].to_numpy(dtype="float64")[t]
         f["retailer"] = retailer_code[o]
         if use_market:
             f["market"] = market_code[o]
@@ -145,7 +152,7 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
         "horizon": rows["horizon"].to_numpy(),
         "level": rows["level"].to_numpy(),
         "units": units[rows["row_target"]],
-        "units_last_year": units_back[SEASON][rows["row_target"]],
+        "units_last_year": units_back[season][rows["row_target"]],
         "units_at_origin": units[rows["row_origin"]],
     })
     return Design(X, index["units"].to_numpy() / index["level"].to_numpy(), index)

@@ -9,7 +9,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from media_impact.forecast.design import Design
@@ -27,7 +26,7 @@ class GlobalQuantileModel:
     def __init__(self, quantiles: list[float], params: dict):
         self.quantiles = list(quantiles)
         self.params = dict(params)
-        self.models: list[HistGradientBoostingRegressor] = []
+        self.models: list = []  # HistGradientBoostingRegressor, one per quantile
         self.dropped: list[str] = []
 
     def fit(self, design: Design) -> "GlobalQuantileModel":
@@ -44,13 +43,19 @@ class GlobalQuantileModel:
         X = X.drop(columns=self.dropped)
         categorical = [c in CATEGORICAL for c in X.columns]
         self.models = []
+        # imported here, not with the module (a dbt build that reuses its cached predictions never
+        # fits, and scikit-learn takes ~0.5 s to import), but before threadpool_limits: it limits
+        # only the OpenMP runtimes already loaded, and scikit-learn loads its own
+        import sklearn.ensemble  # noqa: F401
         # libgomp threads busy-wait: on a shared 2-core box two OpenMP threads ran
         # 10x slower than one, so the thread count is a setting (default 1)
         with threadpool_limits(int(self.params.get("n_threads", 1)), user_api="openmp"):
             self.models = [self._fit_one(tau, X, y, categorical) for tau in self.quantiles]
         return self
 
-    def _fit_one(self, tau: float, X: pd.DataFrame, y: np.ndarray, categorical: list[bool]) -> HistGradientBoostingRegressor:
+    def _fit_one(self, tau: float, X: pd.DataFrame, y: np.ndarray, categorical: list[bool]):
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
         model = HistGradientBoostingRegressor(
             loss="quantile", quantile=tau,
             max_iter=int(self.params["max_iter"]),
@@ -77,16 +82,18 @@ def finalize(q: np.ndarray) -> np.ndarray:
     return np.clip(np.sort(q, axis=1), 0.0, None)
 
 
-def seasonal_naive(design: Design, panel: pd.DataFrame, cutoff: pd.Timestamp, quantiles: list[float]) -> np.ndarray:
-    """P50 = y[t-52] (the last value when a year of history is missing).
+def seasonal_naive(design: Design, panel: pd.DataFrame, cutoff: pd.Timestamp, quantiles: list[float],
+                   season: int = 52) -> np.ndarray:
+    """P50 = y[t-season] (the design's `units_last_year`; the last value when a season of
+    history is missing).
 
     Other quantiles add the series' empirical quantiles of the seasonal
-    difference y[s] - y[s-52] over weeks s <= cutoff.
+    difference y[s] - y[s-season] over weeks s <= cutoff.
     """
     p50 = design.index["units_last_year"].to_numpy().copy()
     missing = np.isnan(p50)
     p50[missing] = design.index["units_at_origin"].to_numpy()[missing]
-    diffs = seasonal_differences(panel, cutoff)
+    diffs = seasonal_differences(panel, cutoff, season)
     spread = diffs.groupby("series_id")["diff"].quantile(quantiles).unstack()
     spread = spread.reindex(design.index["series_id"]).to_numpy()
     spread = spread - spread[:, [quantiles.index(0.5)]] if 0.5 in quantiles else spread

@@ -10,9 +10,9 @@ whose expectation is minimised by the tau quantile of demand with
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri  # the standard normal quantile; scipy.stats costs ~0.6 s more to import
 
-Z90 = float(norm.ppf(0.9))
+Z90 = float(ndtri(0.9))
 
 
 def critical_fractile(unit_margin_usd, unit_holding_cost_usd):
@@ -33,7 +33,7 @@ def quantile_at(tau, p10, p50, p90):
     """
     tau = np.asarray(tau, dtype=float)
     p10, p50, p90 = (np.asarray(a, dtype=float) for a in (p10, p50, p90))
-    z = norm.ppf(tau) / Z90
+    z = ndtri(tau) / Z90
     upper = p50 + (p90 - p50) * z
     lower = p50 + (p50 - p10) * z
     return np.clip(np.where(tau >= 0.5, upper, lower), 0.0, None)

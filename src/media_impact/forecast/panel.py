@@ -12,14 +12,15 @@ import numpy as np
 import pandas as pd
 
 SERIES_KEYS = ["market_id", "retailer_id"]
-REQUIRED = ["week_start", "market_id", "retailer_id", "units"]
+REQUIRED = ["week_start", "market_id", "retailer_id", "country_id", "units"]
 
 
 def prepare_panel(features: pd.DataFrame) -> pd.DataFrame:
     """Sorted copy with `series_id`, typed columns and a dense weekly grid per series.
 
     Raises ValueError when a required column is missing or a series skips a week
-    (the lag arithmetic of the direct model relies on one row per week).
+    (the lag arithmetic of the direct model relies on one row per week). The country
+    comes from the table's country_id column, never from the shape of a market id.
     """
     missing = [c for c in REQUIRED if c not in features.columns]
     if missing:
@@ -27,8 +28,6 @@ def prepare_panel(features: pd.DataFrame) -> pd.DataFrame:
     panel = features.copy()
     panel.columns = [c.lower() for c in panel.columns]
     panel["week_start"] = pd.to_datetime(panel["week_start"]).dt.tz_localize(None).astype("datetime64[ns]")
-    if "country_id" not in panel.columns:
-        panel["country_id"] = panel["market_id"].astype(str).str.split("_").str[0]
     keys = {"week_start", "market_id", "retailer_id", "country_id"}
     for col in [c for c in panel.columns if c not in keys]:
         values = panel[col]
@@ -49,31 +48,39 @@ def prepare_panel(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def last_actual_week(panel: pd.DataFrame) -> pd.Timestamp:
-    """The latest week for which every series has actual units."""
-    known = panel.loc[panel["units"].notna()].groupby("series_id")["week_start"].max()
-    return known.min()
+    """The latest week for which every series has actual units (the backtest's common end)."""
+    return series_last_weeks(panel).min()
 
 
-def extend_future(panel: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    """Panel with rows up to `horizon` weeks past the last actual week for every series.
+def series_last_weeks(panel: pd.DataFrame) -> pd.Series:
+    """Per series_id: its last week with actual units (its own forecast origin)."""
+    return panel.loc[panel["units"].notna()].groupby("series_id")["week_start"].max()
 
-    Existing future rows (from the mart) are kept. Added rows get the calendar of
-    their date, the holiday flag of the same week a year earlier, and planned
-    spend equal to the series' mean over its last 13 actual weeks.
+
+def extend_future(panel: pd.DataFrame, horizon: int, fill_columns: list[str] | None = None,
+                  season: int = 52) -> pd.DataFrame:
+    """Panel with rows up to `horizon` weeks past each series' own last actual week.
+
+    Existing future rows (from the mart or the user's file) are kept; rows further out
+    are dropped. Added rows get the calendar of their date, the holiday flag of the same
+    week a season earlier, and, for each of `fill_columns` (planned spend and other
+    known-future inputs; default ``planned_spend_usd``), the series' mean over its last 13
+    actual weeks. :func:`missing_future_weeks` tells how many rows a call would add.
     """
-    end = last_actual_week(panel)
-    panel = panel.loc[panel["week_start"] <= end + pd.Timedelta(weeks=horizon)]
-    have = panel.groupby("series_id")["week_start"].max()
-    target = end + pd.Timedelta(weeks=horizon)
-    need = have[have < target]
+    last = series_last_weeks(panel)
+    target = panel["series_id"].map(last + pd.Timedelta(weeks=horizon))
+    panel = panel.loc[panel["week_start"] <= target]
+    need = missing_future_weeks(panel, horizon)
+    need = need[need > 0]
     if need.empty:
         return panel.reset_index(drop=True)
     static = panel.drop_duplicates("series_id", keep="last").set_index("series_id")[
         ["market_id", "retailer_id", "country_id"]
     ]
+    have = panel.groupby("series_id")["week_start"].max()
     added = []
-    for series_id, last in need.items():
-        weeks = pd.date_range(last + pd.Timedelta(weeks=1), target, freq="7D")
+    for series_id in need.index:
+        weeks = pd.date_range(have[series_id] + pd.Timedelta(weeks=1), last[series_id] + pd.Timedelta(weeks=horizon), freq="7D")
         rows = pd.DataFrame({"week_start": weeks, "series_id": series_id})
         for key in ("market_id", "retailer_id", "country_id"):
             rows[key] = static.at[series_id, key]
@@ -83,10 +90,31 @@ def extend_future(panel: pd.DataFrame, horizon: int) -> pd.DataFrame:
     added["week_of_year"] = added["week_start"].dt.isocalendar().week.astype("float64")
     hist = panel.set_index(["series_id", "week_start"])
     if "is_holiday_week" in panel.columns:
-        ly = pd.MultiIndex.from_arrays([added["series_id"], added["week_start"] - pd.Timedelta(weeks=52)])
+        ly = pd.MultiIndex.from_arrays([added["series_id"], added["week_start"] - pd.Timedelta(weeks=season)])
         added["is_holiday_week"] = hist["is_holiday_week"].reindex(ly).to_numpy()
-    if "planned_spend_usd" in panel.columns:
-        recent = panel.loc[panel["units"].notna() & (panel["week_start"] > end - pd.Timedelta(weeks=13))]
-        added["planned_spend_usd"] = added["series_id"].map(recent.groupby("series_id")["planned_spend_usd"].mean())
+    fill = ["planned_spend_usd"] if fill_columns is None else fill_columns
+    recent = panel.loc[panel["units"].notna() & (panel["week_start"] > panel["series_id"].map(last) - pd.Timedelta(weeks=13))]
+    for col in [c for c in fill if c in panel.columns]:
+        added[col] = added["series_id"].map(recent.groupby("series_id")[col].mean())
     out = pd.concat([panel, added], ignore_index=True)
     return out.sort_values(["series_id", "week_start"], kind="mergesort").reset_index(drop=True)
+
+
+def missing_future_weeks(panel: pd.DataFrame, horizon: int) -> pd.Series:
+    """Per series_id: how many of the `horizon` weeks after its last actual week have no row."""
+    last = series_last_weeks(panel)
+    ahead = panel.loc[panel["units"].isna() & (panel["week_start"] > panel["series_id"].map(last))]
+    have = ahead.groupby("series_id").size().reindex(last.index, fill_value=0)
+    return (horizon - have).clip(lower=0)
+
+
+def add_lag_features(frame: pd.DataFrame, season: int = 52) -> pd.DataFrame:
+    """units_lag_1/2/4/<season> and units_roll_mean_4/13/52 per market x retailer, as the SQL
+    mart defines them (lags of units; means over the current and preceding weeks)."""
+    frame = frame.sort_values(["market_id", "retailer_id", "week_start"]).reset_index(drop=True)
+    grouped = frame.groupby(["market_id", "retailer_id"], sort=False)["units"]
+    for lag in sorted({1, 2, 4, season}):
+        frame[f"units_lag_{lag}"] = grouped.shift(lag)
+    for window in (4, 13, 52):
+        frame[f"units_roll_mean_{window}"] = grouped.transform(lambda s: s.rolling(window, min_periods=1).mean())
+    return frame

@@ -15,8 +15,9 @@ import pandas as pd
 from media_impact.forecast import health, metrics, money
 from media_impact.forecast.config import load_config
 from media_impact.forecast.design import Design, build_design
+from media_impact.forecast.inputs import min_history_weeks
 from media_impact.forecast.models import GlobalQuantileModel, finalize, holt_winters, mase_scale, seasonal_naive
-from media_impact.forecast.panel import extend_future, last_actual_week, prepare_panel
+from media_impact.forecast.panel import extend_future, last_actual_week, prepare_panel, series_last_weeks
 from media_impact.forecast.reconcile import wls_two_level
 
 GLOBAL = "global_hgb"
@@ -34,20 +35,28 @@ class Stage:
     def __init__(self, features: pd.DataFrame, cfg: dict):
         self.cfg = cfg
         self.horizon = int(cfg["horizon"])
+        self.season = int(cfg["season_length_weeks"])
         self.quantiles = [float(q) for q in cfg["quantiles"]]
-        self.panel = extend_future(prepare_panel(features), self.horizon)
+        gm = cfg["global_model"]
+        spend = gm.get("spend_columns")
+        future = list(gm.get("future_columns") or [])
+        self.panel = extend_future(prepare_panel(features), self.horizon,
+                                   list(spend if spend is not None else ["planned_spend_usd"]) + future, self.season)
+        # the backtest ends at the last week every series has; each series' final forecast
+        # starts from its own last week
         self.last_week = last_actual_week(self.panel)
+        self.series_last_week = series_last_weeks(self.panel)
         bt = cfg["backtest"]
         first = self.last_week - pd.Timedelta(weeks=int(bt["weeks"]))
         self.origins = list(pd.date_range(first, self.last_week - pd.Timedelta(weeks=1), freq=f"{int(bt['step_weeks'])*7}D"))
-        self.design = build_design(self.panel, self.horizon, cfg["global_model"].get("macro_columns"),
-                                   int(cfg["global_model"].get("level_window_weeks", 52)),
-                                   cfg["global_model"].get("spend_columns"))
+        self.design = build_design(self.panel, self.horizon, gm.get("macro_columns"),
+                                   int(gm.get("level_window_weeks", 52)), spend, future, self.season)
         # MASE denominator fixed before the first origin, so every origin and model shares it
-        self.scale = mase_scale(self.panel, self.origins[0] if self.origins else self.last_week).clip(lower=1e-9)
+        self.scale = mase_scale(self.panel, self.origins[0] if self.origins else self.last_week, self.season).clip(lower=1e-9)
         self.scale_sq = self.scale**2
         totals = self._country_history(self.origins[0] if self.origins else self.last_week)
-        self.country_scale = totals.groupby("country_id")["units"].apply(lambda u: (u - u.shift(52)).abs().mean())
+        season = self.season
+        self.country_scale = totals.groupby("country_id")["units"].apply(lambda u: (u - u.shift(season)).abs().mean())
 
     def fit_predict(self, cutoff: pd.Timestamp, scores: pd.DataFrame | None = None,
                     global_only: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -58,6 +67,24 @@ class Stage:
         idx = self.design.index
         train = self.design.subset((idx["week_start"] <= cutoff).to_numpy())
         pred_design = self.design.subset((idx["origin_week"] == cutoff).to_numpy())
+        if global_only:  # calibration warm-up origins need only the calibrated levels' scores
+            return None, self._calibration_scores(train, pred_design)
+        glob, raw = self._global(train, pred_design, scores)
+        level = pred_design.index["level"].to_numpy()
+        snaive = seasonal_naive(pred_design, self.panel, cutoff, self.quantiles, self.season)
+        series = [glob, self._frame(pred_design, SNAIVE, snaive)]
+        country = self._country_forecasts(cutoff)
+        method = self.cfg["reconciliation"]["method"]
+        if method == "wls_scale":
+            series.append(self._reconciled(series[0], country))
+        elif method != "bottom_up":
+            raise ValueError(f"unknown reconciliation method {method!r}")
+        series = pd.concat(series, ignore_index=True)
+        return pd.concat([series, self._bottom_up(series), country], ignore_index=True), conformity_scores(glob, raw, level)
+
+    def _global(self, train: Design, pred_design: Design, scores: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:
+        """The global model fitted on `train`: calibrated forecasts for `pred_design` (with the
+        uncalibrated bounds alongside) and the raw quantiles."""
         model = GlobalQuantileModel(self.quantiles, self.cfg["global_model"]).fit(train)
         raw = model.predict(pred_design)
         level = pred_design.index["level"].to_numpy()
@@ -67,17 +94,35 @@ class Stage:
         for j, tau in enumerate(self.quantiles):
             if tau in self.calibrate_levels:
                 glob[f"{QCOL[tau]}_uncalibrated"] = raw[:, j]
-        if global_only:  # calibration warm-up origins need only the global model's scores
-            return glob, conformity_scores(glob, raw, level)
-        series = [glob, self._frame(pred_design, SNAIVE, seasonal_naive(pred_design, self.panel, cutoff, self.quantiles))]
-        country = self._country_forecasts(cutoff)
-        method = self.cfg["reconciliation"]["method"]
-        if method == "wls_scale":
-            series.append(self._reconciled(series[0], country))
-        elif method != "bottom_up":
-            raise ValueError(f"unknown reconciliation method {method!r}")
-        series = pd.concat(series, ignore_index=True)
-        return pd.concat([series, self._bottom_up(series), country], ignore_index=True), conformity_scores(glob, raw, level)
+        return glob, raw
+
+    def _calibration_scores(self, train: Design, pred_design: Design) -> pd.DataFrame:
+        """Conformity scores (y - q_tau) / L of the calibrated levels only (P10 and P90: the median
+        is not calibrated, so a warm-up origin fits two quantile models, not three). Columns are
+        the levels' positions in `quantiles`, as in :func:`conformity_scores`."""
+        levels = [tau for tau in self.quantiles if tau in self.calibrate_levels]
+        raw = GlobalQuantileModel(levels, self.cfg["global_model"]).fit(train).predict(pred_design)
+        y, level = pred_design.index["units"].to_numpy(), pred_design.index["level"].to_numpy()
+        known = ~np.isnan(y)
+        return pd.DataFrame({str(self.quantiles.index(tau)): (y[known] - raw[known, j]) / level[known]
+                             for j, tau in enumerate(levels)})
+
+    def final_predictions(self, scores: pd.DataFrame | None) -> pd.DataFrame:
+        """Forecasts for the `horizon` weeks after each series' own last actual week, by every
+        series-level model: the global model fitted on every known target (P10/P90 calibrated
+        with `scores`), seasonal naive, and the WLS-reconciled global model when configured.
+        A series whose data end a week early is forecast from its own last week; the others
+        keep theirs."""
+        idx = self.design.index
+        train = self.design.subset(~np.isnan(self.design.y))
+        own_origin = idx["series_id"].map(self.series_last_week)
+        pred_design = self.design.subset((idx["origin_week"] == own_origin).to_numpy())
+        glob, _ = self._global(train, pred_design, scores)
+        snaive = seasonal_naive(pred_design, self.panel, self.series_last_week.max(), self.quantiles, self.season)
+        series = [glob, self._frame(pred_design, SNAIVE, snaive)]
+        if self.cfg["reconciliation"]["method"] == "wls_scale":
+            series.append(self._reconciled(glob, self._country_forecasts(self.last_week)))
+        return pd.concat(series, ignore_index=True)
 
     @property
     def calibrate_levels(self) -> list[float]:
@@ -102,7 +147,7 @@ class Stage:
         actual = self._country_history(self.last_week).set_index(["country_id", "week_start"])["units"]
         frames = []
         for country_id, h in hist.groupby("country_id"):
-            q = holt_winters(h["units"].reset_index(drop=True), self.horizon, self.quantiles,
+            q = holt_winters(h["units"].reset_index(drop=True), self.horizon, self.quantiles, self.season,
                              initialization_method=self.cfg["baseline"].get("ets_initialization", "heuristic"))
             weeks = cutoff + pd.to_timedelta(7 * np.arange(1, self.horizon + 1), unit="D")
             f = pd.DataFrame({"series_id": f"country:{country_id}", "country_id": country_id, "market_id": None,
@@ -195,22 +240,65 @@ def calibrate(raw: np.ndarray, level: np.ndarray, scores: pd.DataFrame | None, q
     return finalize(out)
 
 
-def backtest_predictions(features: pd.DataFrame, cfg: dict | None = None, stage: Stage | None = None) -> pd.DataFrame:
-    """Rolling-origin backtest: at each origin (every `step_weeks` over the last `weeks`
-    actual weeks) fit on weeks <= origin and forecast the next `horizon` weeks."""
-    stage = stage or Stage(features, cfg or load_config())
+def check_history(stage: Stage, backtest: bool) -> None:
+    """ValueError naming the minimum (`inputs.min_history_weeks`) when a series has fewer weeks of
+    units than the backtest (or, forecast-only, the interval calibration) needs; without it the
+    failure surfaces as an opaque array-shape error inside the fits."""
+    need = min_history_weeks(stage.cfg, backtest)
+    have = stage.panel.loc[stage.panel["units"].notna()].groupby("series_id").size()
+    short = have[have < need]
+    if len(short):
+        raise ValueError(f"{len(short)} series have fewer than the {need} weeks of history the forecast needs "
+                         f"(one season + one horizon + the calibration origins{' + the backtest weeks' if backtest else ''}), "
+                         f"e.g. {short.index[0]!r} with {int(short.iloc[0])}")
+
+
+def _quiet(message: str) -> None:
+    """The default progress sink: say nothing."""
+
+
+def calibration_scores(stage: Stage, last_origin: pd.Timestamp, progress=_quiet) -> list[pd.DataFrame]:
+    """Conformity scores of the `warmup_origins` origins, `step_weeks` apart, the latest at
+    `last_origin` (only the calibrated levels are fitted there)."""
     step = pd.Timedelta(weeks=int(stage.cfg["backtest"]["step_weeks"]))
-    # calibration origins before the first reported one seed the conformal scores
     n_cal = int(stage.cfg.get("calibration", {}).get("warmup_origins", 1)) if stage.calibrate_levels else 0
-    scores = [stage.fit_predict(stage.origins[0] - k * step, global_only=True)[1] for k in range(n_cal, 0, -1)]
+    out = []
+    for k in range(n_cal - 1, -1, -1):
+        progress(f"calibration origin {n_cal - k}/{n_cal} ({(last_origin - k * step).date()})")
+        out.append(stage.fit_predict(last_origin - k * step, global_only=True)[1])
+    return out
+
+
+def backtest_predictions(features: pd.DataFrame, cfg: dict | None = None, stage: Stage | None = None,
+                         progress=_quiet) -> pd.DataFrame:
+    """Rolling-origin backtest: at each origin (every `step_weeks` over the last `weeks`
+    actual weeks) fit on weeks <= origin and forecast the next `horizon` weeks.
+    `progress(message)` is called before each fit."""
+    stage = stage or Stage(features, cfg or load_config())
+    check_history(stage, backtest=True)
+    # calibration origins before the first reported one seed the conformal scores
+    step = pd.Timedelta(weeks=int(stage.cfg["backtest"]["step_weeks"]))
+    scores = calibration_scores(stage, stage.origins[0] - step, progress)
     frames = []
-    for origin in stage.origins:
+    for i, origin in enumerate(stage.origins, 1):
+        progress(f"backtest origin {i}/{len(stage.origins)} ({origin.date()})")
         frame, score = stage.fit_predict(origin, pd.concat(scores, ignore_index=True) if scores else None)
         frames.append(frame)
         scores.append(score)
     pred = pd.concat(frames, ignore_index=True)
     pred = pred.loc[pred["week_start"] <= stage.last_week]
     return pred.sort_values(["level", "series_id", "model", "origin_week", "week_start"]).reset_index(drop=True)
+
+
+def predictions(features: pd.DataFrame, cfg: dict, progress=_quiet) -> pd.DataFrame:
+    """Backtest and final predictions of every model in one frame (`prediction_kind`
+    'backtest' or 'forecast'): all the fitting the stage does, which the dbt model
+    `forecast_prediction_cache` stores once per input fingerprint."""
+    stage = Stage(features, cfg)
+    backtest = backtest_predictions(features, cfg, stage, progress)
+    final = final_predictions(stage, backtest, progress)
+    return pd.concat([backtest.assign(prediction_kind="backtest"), final.assign(prediction_kind="forecast")],
+                     ignore_index=True)
 
 
 def backtest_metrics(pred: pd.DataFrame) -> pd.DataFrame:
@@ -296,21 +384,29 @@ def backtest_scores(pred: pd.DataFrame, quantiles: list[float]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def forecast_future(features: pd.DataFrame, choice: pd.DataFrame | None, costs: pd.DataFrame | None,
-                    cfg: dict | None = None, stage: Stage | None = None,
-                    backtest: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Forecasts from the last actual week for `horizon` weeks: every series by its chosen
-    model (global model where no choice is recorded), with stocking quantities. The global
-    model's P10/P90 are calibrated on the scores of every backtest origin."""
-    stage = stage or Stage(features, cfg or load_config())
-    scores = backtest_scores(backtest, stage.quantiles) if backtest is not None else None
-    allf, _ = stage.fit_predict(stage.last_week, scores)
-    series = allf.loc[allf["level"] == "series"]
+def final_predictions(stage: Stage, backtest: pd.DataFrame | None = None, progress=_quiet) -> pd.DataFrame:
+    """Every series-level model's forecasts from each series' own last week (`Stage.final_predictions`).
+    The global model's P10/P90 are calibrated on the scores of every backtest origin; without a
+    backtest, on the `warmup_origins` origins before the last common week."""
+    if backtest is not None:
+        scores = backtest_scores(backtest, stage.quantiles)
+    else:
+        check_history(stage, backtest=False)
+        # the latest origins whose whole horizon has actuals
+        found = calibration_scores(stage, stage.last_week - pd.Timedelta(weeks=stage.horizon), progress)
+        scores = pd.concat(found, ignore_index=True) if found else None
+    progress(f"final fit and forecast ({stage.horizon} weeks)")
+    return stage.final_predictions(scores)
+
+
+def choose_forecasts(final: pd.DataFrame, choice: pd.DataFrame | None, costs: pd.DataFrame) -> pd.DataFrame:
+    """Each series' forecasts by its chosen model (the global model where no choice is
+    recorded), with stocking quantities at the critical fractile."""
+    series = final.loc[final["level"] == "series"]
     chosen = (choice.set_index("series_id")["chosen_model"] if choice is not None else pd.Series(dtype=object))
     pick = series["series_id"].map(chosen).fillna(GLOBAL)
     out = series.loc[series["model"].to_numpy() == pick.to_numpy()]
     out = out.drop(columns=[c for c in out.columns if c in ("units", "level", "mase_scale", "level_units") or c.endswith("_uncalibrated")])
-    costs = costs if costs is not None else series_cost_table(stage.panel, None, stage.cfg)
     out = add_stocking(out, costs)
     out = out.rename(columns={"origin_week": "forecast_origin_week"})
     return out.sort_values(["market_id", "retailer_id", "week_start"]).reset_index(drop=True)
@@ -318,8 +414,12 @@ def forecast_future(features: pd.DataFrame, choice: pd.DataFrame | None, costs: 
 
 def national_forecast(forecast: pd.DataFrame) -> pd.DataFrame:
     """Country totals of the series forecasts (coherent by construction): P50 and stocking summed;
-    P10/P90 half-widths added in quadrature."""
-    out = sum_quantiles(forecast, ["country_id", "forecast_origin_week", "week_start", "horizon"], ["stocking_units"])
+    P10/P90 half-widths added in quadrature. The origin is the country's latest series origin;
+    when series end on different weeks, `n_series` says how many forecasts a week sums."""
+    out = sum_quantiles(forecast, ["country_id", "week_start"], ["stocking_units"])
+    out["forecast_origin_week"] = out["country_id"].map(forecast.groupby("country_id")["forecast_origin_week"].max())
+    out = out.loc[out["week_start"] > out["forecast_origin_week"]].reset_index(drop=True)
+    out["horizon"] = ((out["week_start"] - out["forecast_origin_week"]).dt.days // 7).astype("int64")
     out["n_series"] = forecast.groupby(["country_id", "week_start"])["series_id"].nunique().reindex(
         pd.MultiIndex.from_frame(out[["country_id", "week_start"]])).to_numpy()
     return out[["country_id", "forecast_origin_week", "week_start", "horizon", "n_series", "p10", "p50", "p90", "stocking_units"]]
@@ -348,6 +448,7 @@ def run_record(features: pd.DataFrame, bt_metrics: pd.DataFrame, choice: pd.Data
     fingerprint = json.dumps({"cfg": cfg, "rows": int(len(features)), "last_week": str(last_week),
                               "units_sum": float(pd.to_numeric(features["units"], errors="coerce").sum())}, sort_keys=True, default=str)
     latest = accuracy.loc[accuracy["model"] == GLOBAL].sort_values("origin_week").tail(1)
+    reused = "reuse_count" in forecast and bool((forecast["reuse_count"] > 0).any())
     row = {
         "run_id": hashlib.sha256(fingerprint.encode()).hexdigest()[:16],
         "run_at": pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s"),
@@ -368,38 +469,51 @@ def run_record(features: pd.DataFrame, bt_metrics: pd.DataFrame, choice: pd.Data
         "n_features_drifted": int(drift["is_drifted"].sum()) if len(drift) else 0,
         "is_latest_accuracy_drop": bool(latest["is_accuracy_drop"].iloc[0]) if len(latest) else False,
         "config_json": json.dumps(cfg, sort_keys=True),
+        # from forecast_prediction_cache: 'reused' when this build found its inputs' predictions there
+        "input_fingerprint": forecast["input_fingerprint"].iloc[0] if "input_fingerprint" in forecast else None,
+        "predictions_status": "reused" if reused else "recomputed",
     }
     return pd.DataFrame([row])
 
 
-def run_forecasting(features: pd.DataFrame, series_costs: pd.DataFrame | None = None, cfg: dict | None = None) -> dict:
-    """The whole stage in one call: every output table plus `timings_s`."""
+def run_forecasting(features: pd.DataFrame, series_costs: pd.DataFrame | None = None, cfg: dict | None = None,
+                    backtest: bool = True, progress=_quiet) -> dict:
+    """The whole stage in one call: every output table plus `timings_s`.
+
+    ``backtest=False`` (forecast only) skips the backtest and everything scored on it
+    (metrics, model choice, cost, accuracy over time, run record: returned as None); every
+    series gets the global model, its P10/P90 calibrated on the warm-up origins before
+    the last common week."""
     cfg = cfg or load_config()
     timings = {}
     t0, cpu0 = time.perf_counter(), time.process_time()
     stage = Stage(features, cfg)
     timings["prepare"] = time.perf_counter() - t0
-    t = time.perf_counter()
-    pred = backtest_predictions(features, cfg, stage)
-    timings["backtest"] = time.perf_counter() - t
-    bt_metrics = backtest_metrics(pred)
-    choice = choose_models(bt_metrics)
+    out = dict.fromkeys(["backtest_predictions", "backtest_metrics", "model_choice", "backtest_cost",
+                         "accuracy_over_time", "runs"])
     costs = series_cost_table(stage.panel, series_costs, cfg)
-    cost = backtest_cost(pred, choice, costs)
+    if backtest:
+        t = time.perf_counter()
+        out["backtest_predictions"] = backtest_predictions(features, cfg, stage, progress)
+        timings["backtest"] = time.perf_counter() - t
+        out["backtest_metrics"] = backtest_metrics(out["backtest_predictions"])
+        out["model_choice"] = choose_models(out["backtest_metrics"])
+        out["backtest_cost"] = backtest_cost(out["backtest_predictions"], out["model_choice"], costs)
     t = time.perf_counter()
-    forecast = forecast_future(features, choice, costs, cfg, stage, pred)
+    final = final_predictions(stage, out["backtest_predictions"], progress)
+    out["forecast"] = choose_forecasts(final, out["model_choice"], costs)
     timings["forecast"] = time.perf_counter() - t
-    national = national_forecast(forecast)
-    drift = feature_drift(features, cfg)
-    accuracy = accuracy_over_time(pred, cfg)
-    runs = run_record(features, bt_metrics, choice, cost, drift, accuracy, forecast, cfg)
+    out["national"] = national_forecast(out["forecast"])
+    out["feature_drift"] = feature_drift(features, cfg)
+    if backtest:
+        out["accuracy_over_time"] = accuracy_over_time(out["backtest_predictions"], cfg)
+        out["runs"] = run_record(features, out["backtest_metrics"], out["model_choice"], out["backtest_cost"],
+                                 out["feature_drift"], out["accuracy_over_time"], out["forecast"], cfg)
     timings["total"] = time.perf_counter() - t0
     # CPU seconds of this process: on a shared machine the wall time also counts
     # waiting for a core; CPU time is what the stage costs on an idle one
     timings["cpu_total"] = time.process_time() - cpu0
-    return {"backtest_predictions": pred, "backtest_metrics": bt_metrics, "model_choice": choice,
-            "backtest_cost": cost, "forecast": forecast, "national": national, "feature_drift": drift,
-            "accuracy_over_time": accuracy, "runs": runs, "timings_s": timings}
+    return {**out, "timings_s": timings}
 
 
 def product_forecast(forecast: pd.DataFrame, sales: pd.DataFrame, products: pd.DataFrame, share_weeks: int = 13) -> pd.DataFrame:

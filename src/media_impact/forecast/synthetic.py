@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from media_impact.forecast.panel import add_lag_features
+
 RETAILERS = ("amazon", "walmart", "target")
 
 
@@ -82,12 +84,25 @@ def make_panel(
     return features, pd.concat(truths, ignore_index=True)
 
 
-def add_lag_features(frame: pd.DataFrame) -> pd.DataFrame:
-    """units_lag_1/2/4/52 and units_roll_mean_4/13/52 per market x retailer, as the SQL mart defines them."""
-    frame = frame.sort_values(["market_id", "retailer_id", "week_start"]).reset_index(drop=True)
-    grouped = frame.groupby(["market_id", "retailer_id"], sort=False)["units"]
-    for lag in (1, 2, 4, 52):
-        frame[f"units_lag_{lag}"] = grouped.shift(lag)
-    for window in (4, 13, 52):
-        frame[f"units_roll_mean_{window}"] = grouped.transform(lambda s: s.rolling(window, min_periods=1).mean())
-    return frame
+def example_files(n_markets: int = 4, n_weeks: int = 156, horizon: int = 13, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(sales, truth): the bring-your-own-data example of `examples/forecast/`.
+
+    sales: a long weekly file as a user would bring it, one row per series and week:
+    series, country, week (ISO date), units (empty in the `horizon` future weeks),
+    planned_spend and holiday (known in the future too). truth: the expected units
+    `mu` of every future week, to compare the forecasts with.
+    """
+    features, truth = make_panel(n_markets=n_markets, n_weeks=n_weeks, horizon_future=horizon, seed=seed)
+    series = features["market_id"].str.split("_").str[-1].radd("m") + "_" + features["retailer_id"]
+    sales = pd.DataFrame({
+        "series": series, "country": features["country_id"], "week": features["week_start"].dt.strftime("%Y-%m-%d"),
+        "units": features["units"].map(lambda u: "" if np.isnan(u) else str(int(u))),
+        "planned_spend": features["planned_spend_usd"].round(2), "holiday": features["is_holiday_week"].astype(int),
+    })
+    future = features["units"].isna().to_numpy()
+    keyed = truth.merge(features[["week_start", "market_id", "retailer_id"]].assign(series=series, future=future),
+                        on=["week_start", "market_id", "retailer_id"])
+    keyed = keyed.loc[keyed["future"]]
+    truth_out = pd.DataFrame({"series": keyed["series"], "week": keyed["week_start"].dt.strftime("%Y-%m-%d"),
+                              "expected_units": keyed["mu"].round(3)})
+    return sales.reset_index(drop=True), truth_out.sort_values(["series", "week"]).reset_index(drop=True)

@@ -1,6 +1,15 @@
 """The forecast tables of a full `dbt build` of the sample world (shared `built_db` fixture)."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
 import numpy as np
-import pytest
+
+from conftest import dbt_env
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_every_series_and_week_of_the_horizon_is_forecast(built_con):
@@ -35,3 +44,34 @@ def test_stocking_uses_product_costs(built_con):
         inner join forecast.forecast_series_costs c using (market_id, retailer_id)""").df()
     assert np.allclose(df["critical_fractile"], df["tau"])
     assert df["tau"].between(0.5, 1).all()
+
+
+def test_a_build_from_empty_computes_and_a_rebuild_with_unchanged_inputs_reuses(built_db, built_con, tmp_path):
+    """Issue 12: a second build of the forecast models on a copy of the built file, inputs
+    unchanged, fits nothing ('reused', reuse_count one higher) and gives the same forecasts
+    and backtest. (A build from an empty file has nothing to reuse: 'recomputed'.)"""
+    first = built_con.sql("select predictions_status, input_fingerprint from forecast.forecast_runs "
+                          "order by run_at desc limit 1").fetchall()[0]
+    count_sql = ("select max(reuse_count) from forecast.forecast_prediction_cache "
+                 f"where input_fingerprint = '{first[1]}'")
+    before = built_con.sql(count_sql).fetchall()[0][0]
+    db = tmp_path / "media_impact.duckdb"
+    shutil.copy(built_db, db)
+    result = subprocess.run([sys.executable, "-m", "dbt.cli.main", "build", "--select", "forecast_input_fingerprint+",
+                             "--exclude-resource-type", "test"], cwd=REPO_ROOT, env=dbt_env(db, tmp_path),
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        second = con.sql("select predictions_status, input_fingerprint from forecast.forecast_runs "
+                         "order by run_at desc limit 1").fetchall()[0]
+        assert second == ("reused", first[1])
+        assert con.sql(count_sql).fetchall()[0][0] == before + 1
+        for table, keys in (("forecast_weekly", "market_id, retailer_id, week_start"),
+                            ("forecast_backtest_predictions", "level, series_id, model, origin_week, week_start")):
+            cols = f"{keys}, p10, p50, p90"
+            a = built_con.sql(f"select {cols} from forecast.{table} order by {keys}").df()
+            b = con.sql(f"select {cols} from forecast.{table} order by {keys}").df()
+            assert a.equals(b), table
+    finally:
+        con.close()

@@ -90,3 +90,14 @@ def test_deterministic(world):
     a = run_forecasting(small, None, cfg)["forecast"]
     b = run_forecasting(small, None, cfg)["forecast"]
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_too_little_history_is_named_not_an_array_error():
+    """Under one season + one horizon + the calibration origins + the backtest's weeks (143 with
+    the defaults) the stage says so, instead of failing inside the fits."""
+    features, _ = make_panel(n_markets=1, n_weeks=120, horizon_future=H, seed=2)
+    with pytest.raises(ValueError, match="fewer than the 143 weeks of history"):
+        run_forecasting(features, None, load_config(global_model=LIGHT))
+    with pytest.raises(ValueError, match="fewer than the 91 weeks"):
+        run_forecasting(make_panel(n_markets=1, n_weeks=80, horizon_future=H, seed=2)[0], None,
+                        load_config(global_model=LIGHT), backtest=False)
