@@ -6,7 +6,8 @@ a rebuild of the same inputs and settings (same run_id) replaces its row.
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", unique_key="run_id")
+    # new columns join an older registry (earlier rows keep null there)
+    dbt.config(materialized="incremental", unique_key="run_id", on_schema_change="append_new_columns")
     from media_impact.forecast import dbt_entry
 
     return dbt_entry.forecast_run(

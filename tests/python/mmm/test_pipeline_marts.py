@@ -137,3 +137,31 @@ def test_an_unchanged_rebuild_reuses_the_fit(inputs, tmp_path):
     assert changed.input_fingerprint.iloc[0] != first.input_fingerprint.iloc[0]
     other_amount = fit_bundle(*args[:4], 4e6, *args[5:], previous=first)
     assert (other_amount.fit_status == "fitted").all()
+
+
+def test_a_dbt_rebuild_with_unchanged_inputs_reuses_the_fit(built_db, tmp_path):
+    """Issue 12: `dbt build` of the MMM models on a copy of the built file, inputs
+    unchanged, refits nothing (fit_status 'reused' in the run registry) and gives the
+    same tables."""
+    import shutil
+    import subprocess
+    import sys
+
+    import duckdb
+    from conftest import dbt_env
+
+    db = tmp_path / "media_impact.duckdb"
+    shutil.copy(built_db, db)
+    r = subprocess.run([sys.executable, "-m", "dbt.cli.main", "build", "--select", "mmm_fit+",
+                        "--exclude-resource-type", "test"], cwd=ROOT, env=dbt_env(db, tmp_path),
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:]
+    before, after = duckdb.connect(str(built_db), read_only=True), duckdb.connect(str(db), read_only=True)
+    try:
+        assert set(after.sql("select fit_status from mmm.mmm_model_runs").df().fit_status) == {"reused"}
+        for t in ("mmm_channel_roi", "mmm_scenarios", "mmm_response_curves"):
+            a, b = (c.sql(f"select * from mmm.{t}").df() for c in (before, after))
+            pd.testing.assert_frame_equal(a, b, obj=t)
+    finally:
+        before.close()
+        after.close()
