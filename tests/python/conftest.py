@@ -43,6 +43,22 @@ def dbt_env(db_path: Path, work_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def rebuild_copy(built: Path, work_dir: Path, select: str) -> Path:
+    """A copy of the built file in ``work_dir`` on which the models of ``select`` are
+    built again (no tests): what a second `dbt build` with unchanged inputs does."""
+    import shutil
+    import subprocess
+    import sys
+
+    db = work_dir / "media_impact.duckdb"
+    shutil.copy(built, db)
+    r = subprocess.run([sys.executable, "-m", "dbt.cli.main", "build", "--select", select,
+                        "--exclude-resource-type", "test"], cwd=REPO_ROOT, env=dbt_env(db, work_dir),
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:]
+    return db
+
+
 @pytest.fixture(scope="session")
 def reference_data() -> Path:
     """The peers' shared reference files; tests using them skip when absent."""

@@ -1,16 +1,8 @@
 """The forecast tables of a full `dbt build` of the sample world (shared `built_db` fixture)."""
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
 import numpy as np
 
-from conftest import dbt_env
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-
+from conftest import rebuild_copy
 
 def test_every_series_and_week_of_the_horizon_is_forecast(built_con):
     n_series = built_con.sql("select count(distinct market_id || retailer_id) from marts.forecast_features_weekly").fetchall()[0][0]
@@ -55,12 +47,7 @@ def test_a_build_from_empty_computes_and_a_rebuild_with_unchanged_inputs_reuses(
     count_sql = ("select max(reuse_count) from forecast.forecast_prediction_cache "
                  f"where input_fingerprint = '{first[1]}'")
     before = built_con.sql(count_sql).fetchall()[0][0]
-    db = tmp_path / "media_impact.duckdb"
-    shutil.copy(built_db, db)
-    result = subprocess.run([sys.executable, "-m", "dbt.cli.main", "build", "--select", "forecast_input_fingerprint+",
-                             "--exclude-resource-type", "test"], cwd=REPO_ROOT, env=dbt_env(db, tmp_path),
-                            capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-3000:]
+    db = rebuild_copy(built_db, tmp_path, "forecast_input_fingerprint+")
     con = duckdb.connect(str(db), read_only=True)
     try:
         second = con.sql("select predictions_status, input_fingerprint from forecast.forecast_runs "

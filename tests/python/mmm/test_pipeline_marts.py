@@ -143,19 +143,10 @@ def test_a_dbt_rebuild_with_unchanged_inputs_reuses_the_fit(built_db, tmp_path):
     """Issue 12: `dbt build` of the MMM models on a copy of the built file, inputs
     unchanged, refits nothing (fit_status 'reused' in the run registry) and gives the
     same tables."""
-    import shutil
-    import subprocess
-    import sys
-
     import duckdb
-    from conftest import dbt_env
+    from conftest import rebuild_copy
 
-    db = tmp_path / "media_impact.duckdb"
-    shutil.copy(built_db, db)
-    r = subprocess.run([sys.executable, "-m", "dbt.cli.main", "build", "--select", "mmm_fit+",
-                        "--exclude-resource-type", "test"], cwd=ROOT, env=dbt_env(db, tmp_path),
-                       capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stdout[-3000:]
+    db = rebuild_copy(built_db, tmp_path, "mmm_fit+")
     before, after = duckdb.connect(str(built_db), read_only=True), duckdb.connect(str(db), read_only=True)
     try:
         assert set(after.sql("select fit_status from mmm.mmm_model_runs").df().fit_status) == {"reused"}
