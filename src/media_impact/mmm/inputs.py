@@ -21,17 +21,51 @@ from __future__ import annotations
 
 import pandas as pd
 
-from media_impact.inputs import (InputError, check_columns_exist, check_consecutive_weeks, check_known_keys,
+from media_impact.inputs import (InputError, check_columns_exist, check_consecutive_weeks, check_known_keys, examples,
                                  check_not_negative, check_one_row_per_week, dates, numbers)
 
 __all__ = ["InputError", "MIN_WEEKS", "check_config", "check_frame"]
 
 MIN_WEEKS = 52
 TOP_KEYS = {"name", "data", "scopes", "preferred_scope", "share_curves", "model", "candidates", "cv",
-            "cv_panel", "bootstrap", "bootstrap_all_scopes", "planning", "priors", "sampler"}
+            "cv_panel", "bootstrap", "bootstrap_all_scopes", "planning", "priors", "sampler", "calibration"}
 DATA_KEYS = {"path", "separator", "date_column", "date_format", "kpi_column", "group_column", "country_column",
              "country_id", "population_column", "spend_columns", "controls", "categorical_controls",
-             "split_columns", "channel_splits"}
+             "split_columns", "channel_splits", "currency"}
+# your own lift tests (calibration: {path: lifts.csv}): one row per experiment
+CALIBRATION_COLUMNS = ("experiment_id", "channel_id", "test_start_date", "test_end_date",
+                       "incremental_revenue_usd", "incremental_revenue_se_usd")
+
+
+def check_calibration(df: pd.DataFrame, channels: list, file: str, weeks=None) -> pd.DataFrame:
+    """A lift-test file: the columns of :data:`CALIBRATION_COLUMNS` (``spend_change_usd``,
+    ``country_id`` optional), dates that parse, numbers, a positive standard error, a
+    channel the config maps and a test window inside the data's weeks (``weeks``).
+    Returns it typed for :func:`pipeline.experiments_from_table`."""
+    check_columns_exist(df, [(c, c) for c in CALIBRATION_COLUMNS], file)
+    out = df.copy()
+    for col in ("test_start_date", "test_end_date"):
+        out[col] = dates(df, col, None, file)
+    for col in ("incremental_revenue_usd", "incremental_revenue_se_usd") + (
+            ("spend_change_usd",) if "spend_change_usd" in df.columns else ()):
+        out[col] = numbers(df, col, col, file)
+    bad = ~out["channel_id"].isin(channels)
+    if bad.any():
+        raise InputError(f"{file}: column channel_id, rule: a channel of data.spend_columns "
+                         f"({', '.join(channels)}); " + examples(df, bad, ["experiment_id", "channel_id"]))
+    if weeks is not None and len(weeks):
+        first, last = pd.Timestamp(min(weeks)), pd.Timestamp(max(weeks)) + pd.Timedelta(days=6)
+        bad = (out["test_start_date"] < first) | (out["test_end_date"] > last) | (
+            out["test_end_date"] < out["test_start_date"])
+        if bad.any():
+            raise InputError(f"{file}: columns test_start_date/test_end_date, rule: a test window inside the "
+                             f"data's weeks ({first.date()} to {last.date()}); "
+                             + examples(df, bad, ["experiment_id", "test_start_date", "test_end_date"]))
+    bad = ~(out["incremental_revenue_se_usd"] > 0)
+    if bad.any():
+        raise InputError(f"{file}: column incremental_revenue_se_usd, rule: a positive standard error; "
+                         + examples(df, bad, ["experiment_id", "incremental_revenue_se_usd"]))
+    return out
 
 
 def check_config(cfg: dict, where: str) -> None:

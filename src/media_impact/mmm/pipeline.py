@@ -72,15 +72,23 @@ def experiments_from_table(cal: pd.DataFrame | None, country: str, channels: lis
 
 
 def run_all(frame: pd.DataFrame, mapping: dict, cfg: dict, calibration: pd.DataFrame | None = None,
-            reallocation_usd: float | None = None) -> dict:
-    """Fit, draw the intervals and plan; return ``{table: DataFrame}``.
+            reallocation_usd: float | None = None, progress=None) -> dict:
+    """Fit, draw the intervals and plan; return ``{table: DataFrame}``."""
+    return run_models(frame, mapping, cfg, calibration, reallocation_usd, progress)[0]
+
+
+def run_models(frame: pd.DataFrame, mapping: dict, cfg: dict, calibration: pd.DataFrame | None = None,
+               reallocation_usd: float | None = None, progress=None) -> tuple[dict, list]:
+    """``run_all``'s tables and the preferred fits: ``[(ident, ModelResult, draws or None)]``
+    (what :mod:`media_impact.mmm.saved` writes to a file). ``progress(message)`` hears
+    each fit start and end.
 
     BLAS runs single-threaded here: the model's products are small, and a BLAS thread
     pool's spinning on a busy 2-core machine cost ten times the work itself (the
     sampler splits its walkers over threads instead, ``sampler.threads``)."""
     typed = cfg if isinstance(cfg, MMMConfig) else MMMConfig.from_dict(cfg)
     with threadpool_limits(1, user_api="blas"):
-        return _run(frame, mapping, typed, calibration, reallocation_usd)
+        return _run(frame, mapping, typed, calibration, reallocation_usd, progress or (lambda msg: None))
 
 
 def marts_frame(design: pd.DataFrame, media: pd.DataFrame, retailer_sales: pd.DataFrame | None = None,
@@ -141,7 +149,7 @@ def _countries(frame, mapping) -> list:
     return sorted(frame[ccol].astype(str).unique()) if ccol else [mapping.get("country_id", "all")]
 
 
-def _run(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd) -> dict:
+def _run(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd, progress) -> tuple[dict, list]:
     plan = cfg.planning
     amount = float(reallocation_usd if reallocation_usd is not None else plan.amount_usd)
     tables = {t: [] for t in TABLES}
@@ -151,10 +159,12 @@ def _run(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd) -> dict:
     if donor_country in countries:   # the donor is fitted first; its curves inform the others
         countries = [donor_country] + [c for c in countries if c != donor_country]
     donor, donor_draws = None, None
+    fitted = []
     for country in countries:
         starts = []
         for scope in cfg.scopes:
             t0, c0 = time.perf_counter(), time.process_time()
+            progress(f"{scope}:{country}: fitting")
             level = "national" if scope == "national" else "market"
             data = panel_from_frame(frame, mapping, level, country if mapping.get("country_column") else None)
             keep = data.spend.sum(axis=(0, 1)) > 0
@@ -190,11 +200,14 @@ def _run(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd) -> dict:
             if is_pref:
                 for t, df in tb.planning(ident, res, boot, window, plan, amount).items():
                     tables[t].append(df)
+                fitted.append((ident, res, (boot or {}).get("draws")))
+            progress(f"{scope}:{country}: done in {time.perf_counter() - t0:.1f} s"
+                     + (f" ({boot['method']} intervals)" if boot else ""))
     out = {}
     for t, parts in tables.items():
         parts = [p for p in parts if len(p)]
         out[t] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    return out
+    return out, fitted
 
 
 def intervals(res: ModelResult, cfg: MMMConfig, donor_draws=None) -> dict:

@@ -77,7 +77,7 @@ def test_day_first_dates_with_a_date_format_are_read(tmp_path, capsys):
                   lambda c: c["data"].__setitem__("date_format", "%d/%m/%Y"))
     from media_impact.mmm.__main__ import read_inputs
 
-    cfg, frame = read_inputs(path)
+    cfg, frame, _ = read_inputs(path)
     assert frame.week.iloc[0] == pd.Timestamp("2023-01-02") and frame.week.diff().dt.days.iloc[1:].eq(7).all()
 
 
