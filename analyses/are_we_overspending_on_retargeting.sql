@@ -6,7 +6,6 @@
     share of spend exceeds its share of incremental revenue. Retargeting rows
     come first; last-touch credit is shown beside them, because that is what
     made retargeting look good. -#}
-{{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 with
 

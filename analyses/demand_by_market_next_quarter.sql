@@ -3,7 +3,6 @@
     per market: median units with the P10-P90 range (series ranges added,
     which is a conservative band), the stocking quantity at each series' critical
     fractile, and the same 13 weeks one year earlier for comparison. -#}
-{{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 with
 

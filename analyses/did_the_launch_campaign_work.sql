@@ -8,7 +8,6 @@
     The extra media revenue per extra media dollar is the flight's incremental
     return, counted inside the flight only: carryover after it is left out, so
     it is a lower bound. -#}
-{{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 {%- set flight_weeks = var('launch_campaign_weeks', 12) %}
 

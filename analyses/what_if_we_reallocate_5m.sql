@@ -3,7 +3,6 @@
     the channel with the lowest marginal ROI to the highest, capped at the
     source channel's spend), per country and channel: spend and incremental
     revenue now and in the scenario, and the country's total change. -#}
-{{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 with
 

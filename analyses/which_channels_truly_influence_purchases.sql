@@ -4,7 +4,6 @@
     MMM's share of incremental revenue and ROI, the geo experiment's iROAS where
     the channel was tested, and ROAS as the platforms would report it. The flag
     says where last touch over- or under-credits the channel. -#}
-{{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 with
 

@@ -392,9 +392,11 @@ def main(argv: list[str]) -> int:
             print("nothing was built or published", file=sys.stderr)
             return 1
     if os.environ.get("MEDIA_IMPACT_TARGET") in ("postgres", "redshift"):
+        from .warehouse_build import run_warehouse_build   # no dbt Python models there: our own stage
+
         wap.pg_clear_staging()
         with wap.building_schemas():
-            outcome = run_build(argv[1:])
+            outcome = run_warehouse_build(argv[1:], _project_dir(argv[1:]))
         if outcome.success:
             names = wap.pg_publish()
             print(f"build ok in {outcome.elapsed_s:.1f} s; published schemas {', '.join(names)}")
