@@ -196,7 +196,7 @@ def test_postgres_tables_match_duckdb(postgres_build, built_db):
     import duckdb
 
     from media_impact.pipeline import warehouse_tables as wt
-    from warehouse_parity import ABS_TOL, REL_TOL, compare
+    from .warehouse_parity import ABS_TOL, REL_TOL, compare
 
     if postgres_build["result"].returncode != 0:
         pytest.fail("the PostgreSQL build failed; see test_whole_dag_builds_and_tests_pass_on_postgres",
@@ -242,7 +242,7 @@ def test_analyses_answer_the_same_on_postgres(postgres_build, built_db):
     import duckdb
 
     from media_impact.pipeline import warehouse_tables as wt
-    from warehouse_parity import compare
+    from .warehouse_parity import compare
 
     if postgres_build["result"].returncode != 0:
         pytest.fail("the PostgreSQL build failed", pytrace=False)

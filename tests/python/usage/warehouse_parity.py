@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 TIMING = {"fit_seconds", "fit_cpu_seconds", "run_at"}   # as tests/python/usage/test_determinism.py
-REL_TOL = 1e-9
+REL_TOL = 1e-12
 ABS_TOL = 1e-9
 
 
