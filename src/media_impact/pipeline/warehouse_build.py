@@ -6,9 +6,9 @@ Redshift), as one build in three steps, all inside the build's staging schemas:
 2. the Python stage (``python_stage.run_python_stage``): each Python model file run
    in-process on the marts it refs, its table written back under its own schema and
    name;
-3. ``dbt build`` of the Python models' tests (``--indirect-selection buildable``: those
-   whose other parents are already built), then of the SQL models that read Python
-   outputs (``channel_lenses``) with their tests.
+3. ``dbt build`` of the Python models' tests (all of them, except those on the SQL
+   models that read Python outputs), then of those SQL models (``channel_lenses``)
+   with their tests.
 
 The Python models stay enabled on every adapter: ``ref()``, lineage, docs and tests
 work as on DuckDB; dbt never executes them here (they are excluded in step 1 and
@@ -103,12 +103,15 @@ def run_warehouse_build(user_args: Iterable[str], project_dir: Path, quiet: bool
         return _merged([sql_layer], started, [stage.error])
 
     project_args = _with_defaults(_parse_args_subset(user_args), project_dir)
-    tests = run_build(["--resource-type", "test", "--indirect-selection", "buildable",
-                       "--select", *[n.name for n in chosen], *project_args], project_dir, manifest, quiet=quiet)
-    if not tests.success:
-        return _merged([sql_layer, tests], started)
     readers = [name for name in _sql_descendants(manifest, {n.unique_id for n in chosen})
                if selected is None or any(manifest.nodes[u].name == name for u in selected)]
+    # every test on a Python output (also those that read a truth seed), except the
+    # ones on its readers, which run with them in the next step
+    tests = run_build(["--resource-type", "test", "--select", *[n.name for n in chosen],
+                       *(["--exclude", *readers] if readers else []), *project_args],
+                      project_dir, manifest, quiet=quiet)
+    if not tests.success:
+        return _merged([sql_layer, tests], started)
     if not readers:
         return _merged([sql_layer, tests], started)
     downstream = run_build(["--select", *readers, *project_args], project_dir, manifest, quiet=quiet)

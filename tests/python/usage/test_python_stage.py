@@ -69,3 +69,15 @@ def test_a_model_table_is_written_under_its_schema_and_name(tmp_path: Path, monk
     outcome = run_python_stage(_manifest(_node("ok", [], path="ok.py")), tmp_path, con=_Con())
     assert outcome.success and outcome.written == {"s.ok": 2}
     pd.testing.assert_frame_equal(writes["s.ok"], pd.DataFrame({"k": [1, 2], "v": [0.5, 1.5]}))
+
+
+def test_an_unreachable_warehouse_is_a_message_not_a_traceback(monkeypatch, capsys):
+    from media_impact.pipeline.build import main
+
+    monkeypatch.setenv("MEDIA_IMPACT_TARGET", "postgres")
+    monkeypatch.setenv("PGHOST", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", "1")            # nothing listens there
+    monkeypatch.setattr("media_impact.pipeline.raw_files.check_raw_files", lambda project_dir: [])
+    assert main(["build"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach the postgres warehouse" in err and "Traceback" not in err
