@@ -10,7 +10,7 @@ package function receives the same frame on every warehouse:
   text -> object; the same dtypes DuckDB's ``.df()`` gives for those column types.
 * write: int64 -> ``bigint``, int32 -> ``integer``, float -> ``double precision``,
   datetime -> ``timestamp``, bool -> ``boolean``, object columns by their values
-  (str -> ``text``, ``datetime.date`` -> ``date``); NaN and NaT are written as NULL,
+  (str -> ``text``, ``varchar(65535)`` on Redshift, ``datetime.date`` -> ``date``); NaN and NaT are written as NULL,
   as DuckDB does when it stores a pandas frame. Floats travel as ``repr`` (exact).
 
 ``write_table`` replaces a table in one transaction (create under a temporary name,
@@ -87,10 +87,15 @@ def read_table(con, schema: str, name: str) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
 
 
+def _text_type() -> str:
+    # Redshift's `text` is varchar(256); the MMM's persisted fit holds longer JSON rows
+    return "varchar(65535)" if os.environ.get("MEDIA_IMPACT_TARGET") == "redshift" else "text"
+
+
 def _object_type(values: pd.Series) -> str:
     sample = values.dropna()
     if sample.empty:
-        return "text"
+        return _text_type()
     first = sample.iloc[0]
     if isinstance(first, (bool, np.bool_)):
         return "boolean"
@@ -102,7 +107,7 @@ def _object_type(values: pd.Series) -> str:
         return "timestamp"
     if isinstance(first, dt.date):
         return "date"
-    return "text"
+    return _text_type()
 
 
 def sql_type(values: pd.Series) -> str:

@@ -81,3 +81,18 @@ def test_an_unreachable_warehouse_is_a_message_not_a_traceback(monkeypatch, caps
     assert main(["build"]) == 2
     err = capsys.readouterr().err
     assert "cannot reach the postgres warehouse" in err and "Traceback" not in err
+
+
+def test_column_types_follow_duckdb_and_redshift_text_is_wide(monkeypatch):
+    import datetime as dt
+
+    from media_impact.pipeline.warehouse_tables import sql_type
+
+    frame = pd.DataFrame({"i": pd.Series([1], dtype="int32"), "b": [10**12], "f": [0.5], "ok": [True],
+                          "d": [dt.date(2024, 1, 1)], "t": pd.to_datetime(["2024-01-01"]), "s": ["x"],
+                          "n": pd.Series([1], dtype="Int64")})
+    monkeypatch.setenv("MEDIA_IMPACT_TARGET", "postgres")
+    assert [sql_type(frame[c]) for c in frame] == ["integer", "bigint", "double precision", "boolean", "date",
+                                                  "timestamp", "text", "bigint"]
+    monkeypatch.setenv("MEDIA_IMPACT_TARGET", "redshift")
+    assert sql_type(frame["s"]) == "varchar(65535)"
