@@ -109,7 +109,7 @@ def _python_side(nodes: list[dict]) -> set[str]:
     while grew:
         grew = False
         for n in nodes:
-            if n["unique_id"] not in found and set(n["depends_on"]["nodes"]) & found:
+            if n["unique_id"] not in found and set(n["depends_on"].get("nodes", [])) & found:
                 found.add(n["unique_id"])
                 grew = True
     return found
