@@ -97,6 +97,15 @@ def _published(schema: str) -> str:
     return schema[: -len(SCHEMA_SUFFIX)] if schema.endswith(SCHEMA_SUFFIX) else schema
 
 
+def _connect(pg_env: dict[str, str]):
+    """A connection to the session's server (its PG* variables, not the caller's)."""
+    from media_impact.pipeline import warehouse_tables as wt
+    from media_impact.pipeline.publish import env_set
+
+    with env_set(**{k: v for k, v in pg_env.items() if k.startswith("PG")}):
+        return wt.connect("postgres")
+
+
 def _built_nodes(postgres_build) -> list[dict]:
     manifest = json.loads(postgres_build["manifest"].read_text())
     return [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
@@ -203,7 +212,7 @@ def test_postgres_tables_match_duckdb(postgres_build, built_db):
                     pytrace=False)
     nodes = _built_nodes(postgres_build)
     python_side = _python_side(nodes)
-    pg = wt.connect("postgres")
+    pg = _connect(postgres_build["env"])
     dk = duckdb.connect(str(built_db), read_only=True)
     mismatches, largest = [], {}
     try:
@@ -240,8 +249,8 @@ def test_analyses_answer_the_same_on_postgres(postgres_build, built_db):
     """The five SQL answers compile for PostgreSQL, run there on the published tables and
     give DuckDB's answers."""
     import duckdb
+    import pandas as pd
 
-    from media_impact.pipeline import warehouse_tables as wt
     from .warehouse_parity import compare
 
     if postgres_build["result"].returncode != 0:
@@ -256,13 +265,11 @@ def test_analyses_answer_the_same_on_postgres(postgres_build, built_db):
         folder = work / target / "target" / "compiled" / "media_impact" / "analyses"
         compiled[target] = {p.stem: p.read_text() for p in folder.glob("*.sql")}
     assert len(compiled["postgres"]) >= 5 and set(compiled["postgres"]) == set(compiled["duckdb"])
-    pg = wt.connect("postgres")
+    pg = _connect(postgres_build["env"])
     dk = duckdb.connect(str(built_db), read_only=True)
     problems = []
     try:
         for name, sql in sorted(compiled["postgres"].items()):
-            import pandas as pd
-
             with pg.cursor() as cur:
                 cur.execute(sql)
                 cols = [d.name for d in cur.description]
@@ -280,11 +287,7 @@ def test_analyses_answer_the_same_on_postgres(postgres_build, built_db):
 
 
 def _checksums(env: dict[str, str], relations: list[str]) -> dict[str, tuple]:
-    from media_impact.pipeline import warehouse_tables as wt
-    from media_impact.pipeline.publish import env_set
-
-    with env_set(**env):
-        con = wt.connect("postgres")
+    con = _connect(env)
     try:
         out = {}
         with con.cursor() as cur:
@@ -348,7 +351,6 @@ def test_tables_keep_duckdb_types_and_a_failed_write_keeps_the_previous_table(po
     import pandas as pd
 
     from media_impact.pipeline import warehouse_tables as wt
-    from media_impact.pipeline.publish import env_set
 
     frame = pd.DataFrame({
         "channel_id": ["meta", "tv", None],
@@ -359,8 +361,7 @@ def test_tables_keep_duckdb_types_and_a_failed_write_keeps_the_previous_table(po
         "run_at": pd.to_datetime(["2026-11-22 10:00:00", None, "2026-11-22 10:00:01.5"], format="ISO8601"),
         "is_chosen": [True, False, True],
     })
-    with env_set(**postgres_env):
-        con = wt.connect("postgres")
+    con = _connect(postgres_env)
     try:
         assert wt.write_table(con, "py_stage_test", "t", frame) == 3
         back = wt.read_table(con, "py_stage_test", "t")
