@@ -33,13 +33,30 @@ def _has_selection(args: list[str]) -> bool:
     return any(a in _SELECTION_FLAGS or a.split("=", 1)[0] in _SELECTION_FLAGS for a in args)
 
 
+def _selection_args(args: list[str]) -> list[str]:
+    """The selection flags of a `dbt build` command line with their values (what `dbt ls`
+    accepts; `--full-refresh`, `--threads` and the like are left out)."""
+    keep: list[str] = []
+    taking = False
+    for a in args:
+        if a.startswith("-"):
+            flag = a.split("=", 1)[0]
+            taking = flag in (*_SELECTION_FLAGS, "--indirect-selection", "--resource-type", "--resource-types")
+            if taking:
+                keep.append(a)
+            taking = taking and "=" not in a
+        elif taking:
+            keep.append(a)
+    return keep
+
+
 def selected_ids(manifest, user_args: list[str], project_dir: Path) -> set[str] | None:
     """Unique ids the user's selection picks (``None``: no selection, everything)."""
     if not _has_selection(user_args):
         return None
     from dbt.cli.main import dbtRunner
 
-    args = _with_defaults(list(user_args), project_dir)
+    args = _with_defaults([*_selection_args(user_args), *_parse_args_subset(user_args)], project_dir)
     res = dbtRunner(manifest=manifest).invoke(
         ["ls", "--quiet", "--output", "json", "--output-keys", "unique_id", *args])
     if not res.success:

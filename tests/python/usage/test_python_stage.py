@@ -96,3 +96,12 @@ def test_column_types_follow_duckdb_and_redshift_text_is_wide(monkeypatch):
                                                   "timestamp", "text", "bigint"]
     monkeypatch.setenv("MEDIA_IMPACT_TARGET", "redshift")
     assert sql_type(frame["s"]) == "varchar(65535)"
+
+
+def test_only_selection_flags_reach_dbt_ls():
+    from media_impact.pipeline.warehouse_build import _selection_args
+
+    args = ["--full-refresh", "--select", "+mmm_fit", "stg_meta__ads_insights", "--threads", "4",
+            "--exclude=forecast_runs", "-s", "channel_lenses", "--indirect-selection", "cautious", "--fail-fast"]
+    assert _selection_args(args) == ["--select", "+mmm_fit", "stg_meta__ads_insights", "--exclude=forecast_runs",
+                                     "-s", "channel_lenses", "--indirect-selection", "cautious"]
