@@ -120,16 +120,15 @@ def run_warehouse_build(user_args: Iterable[str], project_dir: Path, quiet: bool
         return _merged([sql_layer], started, [stage.error])
 
     project_args = _with_defaults(_parse_args_subset(user_args), project_dir)
-    readers = [name for name in _sql_descendants(manifest, {n.unique_id for n in chosen})
-               if selected is None or any(manifest.nodes[u].name == name for u in selected)]
-    # every test on a Python output (also those that read a truth seed), except the
-    # ones on its readers, which run with them in the next step
+    descendants = _sql_descendants(manifest, {n.unique_id for n in chosen})
+    selected_names = None if selected is None else {manifest.nodes[u].name for u in selected if u in manifest.nodes}
+    readers = [name for name in descendants if selected_names is None or name in selected_names]
+    # every test on a Python output (also those that read a truth seed), except the ones
+    # that read an SQL model downstream: those run with it in the next step, or not at all
     tests = run_build(["--resource-type", "test", "--select", *[n.name for n in chosen],
-                       *(["--exclude", *readers] if readers else []), *project_args],
+                       *(["--exclude", *descendants] if descendants else []), *project_args],
                       project_dir, manifest, quiet=quiet)
-    if not tests.success:
-        return _merged([sql_layer, tests], started)
-    if not readers:
+    if not tests.success or not readers:
         return _merged([sql_layer, tests], started)
     downstream = run_build(["--select", *readers, *project_args], project_dir, manifest, quiet=quiet)
     return _merged([sql_layer, tests, downstream], started)
