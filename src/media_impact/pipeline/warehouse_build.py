@@ -94,6 +94,21 @@ def _merged(outcomes: list[BuildOutcome], started: float, errors: Iterable[str] 
                         time.perf_counter() - started)
 
 
+def _indirect_selection(args: list[str]) -> list[str]:
+    """The user's ``--indirect-selection`` for the steps after the Python stage: a
+    cautious selection keeps only the tests whose other parents were built (buildable,
+    since those steps select the Python models alone)."""
+    mode = None
+    for i, a in enumerate(args):
+        if a == "--indirect-selection" and i + 1 < len(args):
+            mode = args[i + 1]
+        elif a.startswith("--indirect-selection="):
+            mode = a.split("=", 1)[1]
+    if mode in ("cautious", "buildable"):
+        return ["--indirect-selection", "buildable"]
+    return ["--indirect-selection", mode] if mode else []
+
+
 def run_warehouse_build(user_args: Iterable[str], project_dir: Path, quiet: bool = False) -> BuildOutcome:
     """SQL layer, Python stage, then the Python outputs' tests and readers (module docstring)."""
     started = time.perf_counter()
@@ -119,7 +134,7 @@ def run_warehouse_build(user_args: Iterable[str], project_dir: Path, quiet: bool
     if not stage.success:
         return _merged([sql_layer], started, [stage.error])
 
-    project_args = _with_defaults(_parse_args_subset(user_args), project_dir)
+    project_args = [*_with_defaults(_parse_args_subset(user_args), project_dir), *_indirect_selection(user_args)]
     descendants = _sql_descendants(manifest, {n.unique_id for n in chosen})
     selected_names = None if selected is None else {manifest.nodes[u].name for u in selected if u in manifest.nodes}
     readers = [name for name in descendants if selected_names is None or name in selected_names]

@@ -105,3 +105,11 @@ def test_only_selection_flags_reach_dbt_ls():
             "--exclude=forecast_runs", "-s", "channel_lenses", "--indirect-selection", "cautious", "--fail-fast"]
     assert _selection_args(args) == ["--select", "+mmm_fit", "stg_meta__ads_insights", "--exclude=forecast_runs",
                                      "-s", "channel_lenses", "--indirect-selection", "cautious"]
+
+
+def test_a_cautious_selection_stays_cautious_after_the_python_stage():
+    from media_impact.pipeline.warehouse_build import _indirect_selection
+
+    assert _indirect_selection(["--select", "+mmm_fit"]) == []
+    assert _indirect_selection(["--indirect-selection", "cautious"]) == ["--indirect-selection", "buildable"]
+    assert _indirect_selection(["--indirect-selection=empty"]) == ["--indirect-selection", "empty"]
