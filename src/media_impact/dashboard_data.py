@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from media_impact.mmm.optimiser import Curve, concave_envelope, optimise_budget  # noqa: F401  (the one optimiser)
+
 DEFAULT_DB = "media_impact.duckdb"
 
 
@@ -87,25 +89,6 @@ def require_built(con, needed: tuple[str, ...] = ("marts.fct_channel_spend_weekl
 # Budget optimiser over stored response curves
 # ----------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Curve:
-    """One channel's response curve: increasing spend grid and incremental revenue on it."""
-
-    spend: np.ndarray
-    revenue: np.ndarray
-
-    def __call__(self, x: float | np.ndarray) -> np.ndarray:
-        """Incremental revenue at spend x, by linear interpolation (flat beyond the grid's end)."""
-        return np.interp(x, self.spend, self.revenue)
-
-    def marginal(self, x: float) -> float:
-        """Slope of the interpolated curve just above x (USD of revenue per USD of spend)."""
-        i = int(np.searchsorted(self.spend, x, side="right")) - 1
-        i = min(max(i, 0), len(self.spend) - 2)
-        ds = self.spend[i + 1] - self.spend[i]
-        return float((self.revenue[i + 1] - self.revenue[i]) / ds) if ds > 0 else 0.0
-
-
 def curves_from_table(df: pd.DataFrame, key: str = "channel_id", spend_col: str = "spend_usd",
                       revenue_col: str = "incremental_revenue_usd") -> dict[str, Curve]:
     """Curves keyed by channel from a long table (one row per channel and grid point).
@@ -122,88 +105,6 @@ def curves_from_table(df: pd.DataFrame, key: str = "channel_id", spend_col: str 
             s, r = np.r_[0.0, s], np.r_[0.0, r]
         out[str(k)] = Curve(s, r)
     return out
-
-
-def concave_envelope(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Upper concave hull of the points (x, y), x increasing (Andrew's monotone chain)."""
-    hull: list[tuple[float, float]] = []
-    for p in zip(x.tolist(), y.tolist()):
-        while len(hull) >= 2:
-            (x1, y1), (x2, y2) = hull[-2], hull[-1]
-            # drop the middle point if it lies on or below the chord from hull[-2] to p
-            if (x2 - x1) * (p[1] - y1) - (y2 - y1) * (p[0] - x1) >= 0:
-                hull.pop()
-            else:
-                break
-        hull.append(p)
-    hx, hy = zip(*hull)
-    return np.array(hx), np.array(hy)
-
-
-def optimise_budget(curves: dict[str, Curve], total_budget: float,
-                    bounds: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
-    """Split ``total_budget`` across channels to maximise total incremental revenue.
-
-    ``bounds`` maps channel -> (lower, upper) spend; by default (0, end of its grid).
-    Returns one row per channel: channel_id, lower_usd, upper_usd, spend_usd,
-    incremental_revenue_usd (on the stored curve), marginal_roi (slope of the
-    envelope at the optimum) and at_bound ('lower', 'upper' or '').
-    Raises ValueError if the budget cannot meet the bounds.
-    """
-    bounds = bounds or {}
-    names = sorted(curves)
-    lo = {c: float(bounds.get(c, (0.0, curves[c].spend[-1]))[0]) for c in names}
-    hi = {c: float(bounds.get(c, (0.0, curves[c].spend[-1]))[1]) for c in names}
-    for c in names:
-        if not lo[c] <= hi[c]:
-            raise ValueError(f"{c}: lower bound {lo[c]} above upper bound {hi[c]}")
-    if total_budget < sum(lo.values()) - 1e-6 or total_budget > sum(hi.values()) + 1e-6:
-        raise ValueError(f"budget {total_budget:,.0f} outside what the bounds allow "
-                         f"[{sum(lo.values()):,.0f}, {sum(hi.values()):,.0f}]")
-
-    # segments of each channel's concave envelope on [lo, hi]
-    segments = []  # (slope, channel, length)
-    env = {}
-    for c in names:
-        cv = curves[c]
-        inner = cv.spend[(cv.spend > lo[c]) & (cv.spend < hi[c])]
-        xs = np.unique(np.r_[lo[c], inner, hi[c]])
-        hx, hy = concave_envelope(xs, cv(xs))
-        env[c] = (hx, hy)
-        for i in range(len(hx) - 1):
-            length = hx[i + 1] - hx[i]
-            if length > 0:
-                segments.append(((hy[i + 1] - hy[i]) / length, c, length))
-    # highest slope first; ties broken by channel name so the answer is deterministic
-    segments.sort(key=lambda s: (-s[0], s[1]))
-
-    spend = dict(lo)
-    remaining = total_budget - sum(lo.values())
-    last_slope = {c: None for c in names}
-    for slope, c, length in segments:
-        if remaining <= 1e-9:
-            break
-        take = min(length, remaining)
-        spend[c] += take
-        remaining -= take
-        last_slope[c] = slope
-
-    rows = []
-    for c in names:
-        hx, hy = env[c]
-        x = spend[c]
-        if last_slope[c] is not None:
-            # slope of the last segment filled: the marginal ROI just below the optimum
-            mroi = float(last_slope[c])
-        else:
-            # nothing above the lower bound: the marginal ROI of the first dollar more
-            mroi = float((hy[1] - hy[0]) / (hx[1] - hx[0])) if len(hx) > 1 else 0.0
-        at = "lower" if np.isclose(x, lo[c], atol=1e-6) else ("upper" if np.isclose(x, hi[c], atol=1e-6) else "")
-        rows.append({
-            "channel_id": c, "lower_usd": lo[c], "upper_usd": hi[c], "spend_usd": x,
-            "incremental_revenue_usd": float(curves[c](x)), "marginal_roi": mroi, "at_bound": at,
-        })
-    return pd.DataFrame(rows)
 
 
 def bounds_around(current_spend: dict[str, float], band: float = 0.5,

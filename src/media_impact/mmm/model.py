@@ -34,17 +34,11 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import differential_evolution, minimize, nnls
 
+from . import components as comp
 from . import transforms as tf
 from .design import PanelData, calendar_controls
 
-DEFAULT_BOUNDS = {
-    "alpha": (0.0, 0.9),
-    "shape": (0.5, 5.0),
-    "scale": (0.05, 0.8),
-    "half_sat": (0.1, 3.0),
-    "slope": (0.5, 3.0),
-    "lam": (0.05, 8.0),
-}
+DEFAULT_BOUNDS = comp.DEFAULT_BOUNDS   # each component's search bounds (components.py)
 
 
 @dataclass
@@ -87,7 +81,7 @@ class Settings:
         return d
 
     def param_names(self) -> tuple:
-        return tf.ADSTOCK_PARAMS[self.adstock] + tf.SATURATION_PARAMS[self.saturation]
+        return comp.param_names(self.adstock, self.saturation)
 
 
 @dataclass
@@ -152,6 +146,9 @@ class MMM:
         self.data, self.s = data, settings
         G, T, C = data.spend.shape
         self.G, self.T, self.C, self.L = G, T, C, settings.l_max
+        self.adstock_form = comp.adstock(settings.adstock, settings.l_max, settings.normalize_adstock)
+        self.saturation_form = comp.saturation(settings.saturation)
+        self.na = len(self.adstock_form.params)
         self.t_ref = t_ref or max(T - 1, 1)
         self.y_scale, self.spend_scale = data.scales()                  # (G,), (G, C)
         xs = data.spend / self.spend_scale[:, None, :]
@@ -252,29 +249,23 @@ class MMM:
         return np.asarray(vec, dtype=float).reshape(self.C, self.P)
 
     def channel_params(self, theta_c) -> tuple[dict, dict]:
-        na = len(tf.ADSTOCK_PARAMS[self.s.adstock])
-        names = self.param_names
+        names, na = self.param_names, self.na
         ad = {n: float(v) for n, v in zip(names[:na], theta_c[:na])}
         sat = {n: float(v) for n, v in zip(names[na:], theta_c[na:])}
         return ad, sat
 
     def weights(self, theta_c) -> np.ndarray:
-        ad, _ = self.channel_params(theta_c)
-        return tf.adstock_weights(self.s.adstock, ad, self.L, self.s.normalize_adstock)
+        return self.adstock_form.weight(np.asarray(theta_c, float)[: self.na])
 
     def adstocked(self, theta_c, x) -> np.ndarray:
         """Adstock of scaled spend ``x`` (G, T') along weeks."""
         return tf.convolve_adstock(x.T, self.weights(theta_c)).T
 
     def saturate(self, theta_c, a) -> np.ndarray:
-        _, sat = self.channel_params(theta_c)
-        return tf.saturate(self.s.saturation, sat, a)
+        return self.saturation_form.value(a, np.asarray(theta_c, float)[None, self.na:])
 
     def saturate_derivative(self, theta_c, a) -> np.ndarray:
-        _, sat = self.channel_params(theta_c)
-        if self.s.saturation == "hill":
-            return tf.hill_derivative(a, sat["half_sat"], sat["slope"])
-        return tf.logistic_derivative(a, sat["lam"])
+        return self.saturation_form.derivative(a, np.asarray(theta_c, float)[None, self.na:])
 
     @staticmethod
     def _lagged(xs: np.ndarray, L: int) -> np.ndarray:
@@ -288,74 +279,30 @@ class MMM:
 
     def weights_all(self, theta, with_grad: bool = False):
         """Lag weights of every channel ``W`` (C, L) and, with ``with_grad``, their
-        derivatives ``dW`` (C, L, n_adstock_params) by central differences of the
-        L weights (exact to ~1e-10; the weights are cheap, the data is not touched)."""
-        na = len(tf.ADSTOCK_PARAMS[self.s.adstock])
-        if self.s.adstock == "geometric":
-            # w_l = a^l / S (normalised, S = sum_k a^k) or a^l; dw_l/da = l a^(l-1) - w_l S'/S ...
-            a = np.asarray(theta[:, 0], float)[:, None]
-            lags = np.arange(self.L, dtype=float)[None, :]
-            pw = np.power(a, lags)
-            dpw = lags * np.power(a, np.maximum(lags - 1.0, 0.0))
-            if self.s.normalize_adstock:
-                S, dS = pw.sum(axis=1, keepdims=True), dpw.sum(axis=1, keepdims=True)
-                W, dW = pw / S, (dpw * S - pw * dS) / (S * S)
-            else:
-                W, dW = pw, dpw
-            return W, (dW[:, :, None] if with_grad else None)
-        W = np.stack([self.weights(theta[c]) for c in range(self.C)])
-        if not with_grad:
-            return W, None
-        dW = np.zeros((self.C, self.L, na))
-        for c in range(self.C):
-            for p in range(na):
-                lo, hi = self.s.bounds[self.param_names[p]]
-                h = 1e-6 * max(1.0, abs(theta[c, p]))
-                up, dn = theta[c].copy(), theta[c].copy()
-                up[p] = min(theta[c, p] + h, hi)
-                dn[p] = max(theta[c, p] - h, lo)
-                dW[c, :, p] = (self.weights(up) - self.weights(dn)) / (up[p] - dn[p])
-        return W, dW
+        derivatives ``dW`` (C, L, n_adstock_params) (the adstock component's)."""
+        th = np.asarray(theta, float)[:, : self.na]
+        W = self.adstock_form.weights(th)
+        return W, (self.adstock_form.weights_grad(th, self.s.bounds) if with_grad else None)
 
     def _sat_params(self, theta):
-        na = len(tf.ADSTOCK_PARAMS[self.s.adstock])
-        return theta[:, na:]
+        return np.asarray(theta, float)[:, self.na:]
 
     def features(self, theta, xs=None, with_grad: bool = False):
         """Saturated adstock ``f_c`` for every series, week (incl. tail), channel:
         (G, T + l_max, C), all channels at once. With ``with_grad`` also
         ``dF/dtheta`` (G, T + l_max, C, P): adstock parameters through
-        ``f'(a) lag @ dW``, Hill ``df/dk = -f (1 - f) s / k``,
-        ``df/ds = f (1 - f) ln(a / k)``, logistic ``df/dlam = (a / 2)(1 - tanh^2)``."""
+        ``f'(a) lag @ dW``, saturation parameters from the component."""
         lag = self.lag if xs is None else self._lagged(xs, self.L)
         W, dW = self.weights_all(theta, with_grad)
         A = np.einsum("gtcl,cl->gtc", lag, W)
         sp = self._sat_params(theta)
-        if self.s.saturation == "hill":
-            k, s = sp[:, 0], sp[:, 1]
-            Ap = np.maximum(A, 0.0)
-            pos = Ap > 0
-            with np.errstate(divide="ignore"):
-                logr = np.where(pos, np.log(np.where(pos, Ap, 1.0)) - np.log(k), 0.0)
-            xs_ = np.power(Ap, s)                      # same arithmetic as transforms.hill
-            F = xs_ / (xs_ + np.power(k, s))
-        else:
-            lam = sp[:, 0]
-            F = np.tanh(0.5 * lam * A)
         if not with_grad:
-            return F
+            return self.saturation_form.value(A, sp)
+        F, dfda, dsat = self.saturation_form.value_and_grads(A, sp)
         G, Tp, C = A.shape
+        na = self.na
         dF = np.zeros((G, Tp, C, self.P))
-        na = dW.shape[2]
-        if self.s.saturation == "hill":
-            q = F * (1.0 - F)
-            dfda = np.where(pos, q * s / np.where(pos, Ap, 1.0), 0.0)
-            dF[..., na] = -q * s / k
-            dF[..., na + 1] = q * logr
-        else:
-            t2 = 1.0 - F * F
-            dfda = 0.5 * lam * t2
-            dF[..., na] = 0.5 * A * t2
+        dF[..., na:] = dsat
         for p in range(na):
             dF[..., p] = dfda * np.einsum("gtcl,cl->gtc", lag, dW[:, :, p])
         return F, dF
@@ -686,6 +633,10 @@ class ChannelResponse:
         mdl = self.model
         f = mdl.saturate(self.fit.theta[c], self.a_out[c] + m * self.a_in[c]).sum(axis=1)
         return float(self.fit.beta[c] * (self.y_scale * (f - self.base[c])).sum())
+
+    def revenue_curve(self, c: int, mults) -> np.ndarray:
+        """``R_c`` at each multiplier of ``mults`` (the optimiser's table)."""
+        return np.array([self.revenue(c, float(m)) for m in mults])
 
     def marginal(self, c: int, m: float) -> float:
         """``dR_c/dm`` (USD of revenue per unit multiplier); divide by spend for mROI."""

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from . import transforms as tf
 from .curves import response_curves
@@ -75,8 +76,13 @@ def experiments_from_table(cal: pd.DataFrame | None, country: str, channels: lis
 
 def run_all(frame: pd.DataFrame, mapping: dict, cfg: dict, calibration: pd.DataFrame | None = None,
             reallocation_usd: float | None = None) -> dict:
-    """Fit, draw the intervals and plan; return ``{table: DataFrame}``."""
-    return _run(frame, mapping, cfg, calibration, reallocation_usd)
+    """Fit, draw the intervals and plan; return ``{table: DataFrame}``.
+
+    BLAS runs single-threaded here: the model's products are small, and a BLAS thread
+    pool's spinning on a busy 2-core machine cost ten times the work itself (the
+    sampler splits its walkers over threads instead, ``sampler.threads``)."""
+    with threadpool_limits(1, user_api="blas"):
+        return _run(frame, mapping, cfg, calibration, reallocation_usd)
 
 
 def marts_frame(design: pd.DataFrame, media: pd.DataFrame, retailer_sales: pd.DataFrame | None = None,

@@ -38,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .posterior_density import Density, MainRows, hill, likelihood_weight
 
@@ -63,12 +64,13 @@ class Priors:
 
 @dataclass(frozen=True)
 class SamplerSettings:
-    walkers_per_dim: int = 4
-    burn: int = 400
-    draws: int = 300
+    walkers_per_dim: int = 2
+    burn: int = 250
+    draws: int = 250
     keep: int = 400            # kept draws (thinned evenly from walkers x draws)
     seed: int = 1
     autocorrelation: bool = True   # weight the likelihood by the residuals' effective share (likelihood_weight)
+    threads: int = 2           # walkers evaluated in this many fixed chunks side by side (BLAS single-threaded)
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "SamplerSettings":
@@ -109,7 +111,7 @@ def sample(m, init_theta, priors: Priors | None = None, settings: SamplerSetting
 
     priors = priors or Priors()
     st = settings or SamplerSettings()
-    dens = Density(m, priors, weight, curve_prior)
+    dens = Density(m, priors, weight, curve_prior, st.threads)
     D = dens.dim
     nw = max(2 * D + 2, st.walkers_per_dim * D)
     nw += nw % 2
@@ -119,9 +121,11 @@ def sample(m, init_theta, priors: Priors | None = None, settings: SamplerSetting
     p0 = u0 + 0.05 * rng.standard_normal((nw, D))
     sampler = emcee.EnsembleSampler(nw, D, dens, vectorize=True, moves=[(emcee.moves.DEMove(), 1.0)])
     sampler.random_state = np.random.RandomState(st.seed).get_state()
-    state = sampler.run_mcmc(p0, st.burn, progress=False)
-    sampler.reset()
-    sampler.run_mcmc(state, st.draws, progress=False)
+    # BLAS threads on these small products only contend with the walker chunks
+    with threadpool_limits(1, user_api="blas"):
+        state = sampler.run_mcmc(p0, st.burn, progress=False)
+        sampler.reset()
+        sampler.run_mcmc(state, st.draws, progress=False)
     chain = sampler.get_chain(flat=True)
     U = chain[np.linspace(0, len(chain) - 1, st.keep).round().astype(int)]
     a, k, s, sigma = dens.unpack(U)
@@ -138,7 +142,7 @@ def quantities(m, draws: Draws, group_mask=None) -> dict:
     ``beta_c sum_g ybar_g sum_t f_c'(A) A`` (all spend scaled by 1 + eps)."""
     rows = MainRows(m)
     gm = np.ones(rows.G, bool) if group_mask is None else np.asarray(group_mask, bool)
-    F = hill(rows.adstock(draws.alpha)[:, gm], draws.half_sat, draws.slope)   # (S, G', T + L, C)
+    F = hill(rows.adstock(draws.alpha)[:, gm], draws.half_sat[:, None, None], draws.slope[:, None, None])   # (S, G', T + L, C)
     ys = rows.y_scale[gm][None, :, None]
     spend = m.data.spend[gm].sum(axis=(0, 1))
     inc = draws.beta * (F.sum(axis=2) * ys).sum(axis=1)
@@ -190,7 +194,7 @@ def posterior_draws(res, priors: dict | None = None, sampler: dict | None = None
     resid = (res.data.y - fit.fitted) / m.y_scale[:, None]
     sigma0 = float(np.sqrt(np.mean(resid ** 2)))
     st = SamplerSettings.from_dict(sampler)
-    weight = likelihood_weight(resid) if st.autocorrelation else 1.0
+    weight = likelihood_weight(resid, res.data.spend) if st.autocorrelation else 1.0
     cp = donor_prior(donor, res.data, inflate) if donor is not None else None
     dr = sample(m, fit.theta, Priors.from_dict(priors), st, sigma0, weight, cp)
     countries = sorted(set(res.data.group_country))

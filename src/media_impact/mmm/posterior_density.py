@@ -24,19 +24,26 @@ precision of ``b``, ``z = L^-1 X'y / v``, and the normal orthant factor for
 """
 from __future__ import annotations
 
+import functools
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy.special import expit, log_ndtr
 
 
 def hill(A, k, s, dtype=np.float64):
-    """Hill ``r / (1 + r)``, ``r = (A / k)^s``, of ``A`` (W, ..., C) with per-walker
-    ``k, s`` (W, C); ``dtype=float32`` halves the cost of exp/log inside the sampler."""
-    shape = (k.shape[0],) + (1,) * (A.ndim - 2) + (k.shape[1],)
-    k = k.reshape(shape).astype(dtype)
-    s = s.reshape(shape).astype(dtype)
-    with np.errstate(divide="ignore"):
-        r = np.exp(np.clip(s * (np.log(np.maximum(A, 0.0).astype(dtype)) - np.log(k)), -80.0, 80.0))
-    return (r / (1.0 + r)).astype(np.float64)
+    """Hill ``r / (1 + r) = 1 / (1 + exp(-s (log A - log k)))`` of ``A`` with ``k, s``
+    broadcastable against it, computed in ``dtype`` (``float32`` inside the sampler halves
+    the cost of exp and log) in one buffer. No clipping: ``exp`` overflowing to ``inf``
+    gives the exact limit 0 (and ``A = 0`` gives 0), so ``f'(A) = s f (1 - f) / A`` of a
+    tiny ``A`` stays right."""
+    with np.errstate(divide="ignore", over="ignore"):
+        X = np.log(np.maximum(A, 0.0).astype(dtype, copy=False))
+        X -= np.log(np.asarray(k, dtype))
+        X *= -np.asarray(s, dtype)
+        np.exp(X, out=X)
+    X += 1.0
+    return np.reciprocal(X, out=X)
 
 
 def geometric_weights(alpha, L: int, normalize: bool = True):
@@ -53,20 +60,50 @@ def lagged(x: np.ndarray, L: int) -> np.ndarray:
     return out
 
 
-def likelihood_weight(resid: np.ndarray) -> float:
-    """Effective share of independent weeks ``(1 - r) / (1 + r)`` for residuals (G, T)
-    with pooled lag-1 autocorrelation ``r`` (an AR(1) process's variance inflation of a
-    mean), clipped to [0.25, 1]. Residuals of a misspecified carryover or baseline are
-    autocorrelated; weighting the likelihood by this share (a power posterior) widens
-    the intervals by what the weeks do not independently tell."""
+def likelihood_weight(resid: np.ndarray, spend: np.ndarray | None = None) -> float:
+    """Effective share of independent rows in residuals (G, T): a power posterior's weight.
+
+    Over weeks, the AR(1) share ``(1 - r) / (1 + r)`` with ``r`` the pooled lag-1
+    autocorrelation (a mean's variance inflation), clipped to [0.25, 1]: residuals of a
+    misspecified carryover or baseline are autocorrelated. Across the ``G`` series of a
+    panel, the Moulton design effect ``1 + (G - 1) rho_e rho_x`` divides it, with
+    ``rho_e`` the mean correlation of two series' residuals in the same week (a shock
+    common to every market) and ``rho_x`` the mean correlation of two series' spend
+    (``spend`` (G, T, C), averaged over channels): a week's shock seen in every market
+    tells the coefficients once, not ``G`` times. Either way the intervals widen by what
+    the rows do not independently tell (the Laplace path's Driscoll-Kraay covariance
+    answers the same question)."""
     e = resid - resid.mean(axis=1, keepdims=True)
     den = float((e * e).sum())
     r = float((e[:, 1:] * e[:, :-1]).sum() / den) if den > 0 else 0.0
-    return float(np.clip((1.0 - r) / (1.0 + r), 0.25, 1.0))
+    share = float(np.clip((1.0 - r) / (1.0 + r), 0.25, 1.0))
+    G = e.shape[0]
+    if G < 2 or spend is None:
+        return share
+    rho_e = max(_mean_cross_correlation(e), 0.0)
+    rho_x = np.clip(np.nanmean([_mean_cross_correlation(spend[:, :, c]) for c in range(spend.shape[2])]), 0.0, 1.0)
+    return share / (1.0 + (G - 1) * rho_e * float(rho_x))
+
+
+def _mean_cross_correlation(x: np.ndarray) -> float:
+    """Mean correlation between two different rows of ``x`` (G, T); rows without
+    variation are left out (nan when fewer than two have some)."""
+    x = x[np.std(x, axis=1) > 0]
+    G = len(x)
+    if G < 2:
+        return float("nan")
+    c = np.corrcoef(x)
+    return float((c.sum() - G) / (G * (G - 1)))
 
 
 class MainRows:
-    """The KPI rows of a compiled :class:`MMM` (national series or a market panel)."""
+    """The KPI rows of a compiled :class:`MMM` (national series or a market panel).
+
+    The sampler needs only the Gaussian conditional's sufficient statistics, so the
+    projected rows ``X = P [F - series means]`` (``P`` projects out the controls) are
+    never formed: with ``qm`` (orthonormal, per-series centred columns, :class:`MMM`)
+    ``X'X = sum_g (F_g'F_g - T fbar_g fbar_g') - Z'Z``, ``Z = qm'F``, and ``X'y = F'y``
+    (``y`` is already centred and projected)."""
 
     def __init__(self, m):
         self.G, self.T, self.C, self.L = m.G, m.T, m.C, m.L
@@ -75,9 +112,12 @@ class MainRows:
         lag = m.lag                                               # (G, T + L, C, L)
         n = lag.shape[0] * lag.shape[1]
         self.lag_c = np.ascontiguousarray(lag.reshape(n, self.C, self.L).transpose(1, 0, 2))  # (C, n, L)
-        self.shape = m.shape                                      # (G, T)
-        self.unit_shape = bool(np.all(m.shape == 1.0))
-        self.q, self.qm, self.y = m.q, m.qm, m.yr
+        # the observed weeks only, (C, L, N) in float32: the sampler's adstock
+        self.lag_obs = np.ascontiguousarray(lag[:, : self.T].reshape(self.N, self.C, self.L)
+                                            .transpose(1, 2, 0), dtype=np.float32)
+        self.inv_shape = None if np.all(m.shape == 1.0) else (1.0 / m.shape).reshape(self.N)
+        self.qm, self.y = m.qm, m.yr
+        self.basis = np.column_stack([m.qm, m.yr[: self.N]])      # (N, K + 1): [qm, y]
         self.yty = float(self.y @ self.y)
         self.y_scale = m.y_scale                                  # (G,)
         self.dof = self.N - self.K - self.G                       # after the flat parts
@@ -86,46 +126,69 @@ class MainRows:
         return geometric_weights(alpha, self.L, self.normalize)
 
     def adstock(self, alpha):
-        """(W, G, T + L, C) adstocked scaled spend."""
+        """(W, G, T + L, C) adstocked scaled spend, carryover tail included."""
         W = self.weights(alpha)
         A = self.lag_c @ W.transpose(1, 2, 0)                     # (C, n, W)
         return A.transpose(2, 1, 0).reshape(len(W), self.G, self.T + self.L, self.C)
 
-    def rows(self, F):
-        """(W, N + K, C): features (W, G, T, C) with series means and controls projected out."""
-        W = F.shape[0]
-        X = F if self.unit_shape else F / self.shape[None, :, :, None]
-        Xd = (X - X.mean(axis=2, keepdims=True)).reshape(W, self.N, self.C)
-        X2 = Xd.transpose(1, 0, 2).reshape(self.N, W * self.C)
-        out = -(self.q @ (self.qm.T @ X2))
-        out[: self.N] += X2
-        return out.reshape(-1, W, self.C).transpose(1, 0, 2)
+    def features(self, alpha, k, s):
+        """(C, W, N) float64 features of the observed weeks for walkers ``(W, C)`` each
+        (adstock and Hill in float32; the sums that follow in float64)."""
+        W = self.weights(alpha).transpose(1, 0, 2).astype(np.float32)     # (C, W, L)
+        F = hill(W @ self.lag_obs, k.T[:, :, None], s.T[:, :, None], np.float32)
+        F = F.astype(np.float64)
+        if self.inv_shape is not None:
+            F *= self.inv_shape
+        return F
+
+    def stats(self, F):
+        """``(gram, XtX, Xty)``: per-series ``F_g'F_g`` (W, G, C, C), and the projected
+        rows' ``X'X`` (W, C, C) and ``X'y`` (W, C) from features ``F`` (C, W, N)."""
+        C, W = F.shape[:2]
+        V = F.reshape(C, W, self.G, self.T).transpose(1, 2, 3, 0)            # (W, G, T, C) view
+        gram = np.matmul(V.transpose(0, 1, 3, 2), V)
+        sums = V.sum(axis=2)                                                 # (W, G, C)
+        proj = (F.reshape(C * W, self.N) @ self.basis).reshape(C, W, -1).transpose(1, 2, 0)  # (W, K+1, C)
+        Z = proj[:, : self.K]
+        xtx = (gram.sum(axis=1) - np.einsum("wgc,wgd->wcd", sums, sums) / self.T
+               - np.matmul(Z.transpose(0, 2, 1), Z))
+        return gram, xtx, proj[:, self.K]
 
 
 class SplitRows:
-    """The retailer rows (``m.split``): own-part columns for the ``E`` split channels."""
+    """The retailer rows (``m.split``): own-part columns for the ``E`` split channels.
+
+    Block ``b`` (series ``g``) has columns ``M_b = w_b (I - Q_b Q_b') F_g D_b`` with
+    ``D_b = diag(coef_b)``, so ``M'M = sum_b w_b^2 D_b (F_g'F_g - (Q_b'F_g)'(Q_b'F_g)) D_b``
+    and ``M'y = sum_b w_b D_b F_g' y_b`` (``y_b`` is already projected and weighted)."""
 
     def __init__(self, m):
         sp = m.split
         self.g, self.chan, self.coef = sp["g"], sp["chan"], sp["coef"]       # (B,), (E,), (B, E)
         self.Q, self.weight = sp["Q"], sp["weight"]                          # (B, T, 3), (B,)
-        self.QT = np.ascontiguousarray(self.Q.transpose(0, 2, 1))
+        self.QT = np.ascontiguousarray(self.Q.transpose(0, 2, 1))            # (B, 3, T)
         self.T = m.T
+        self.G = m.G
         self.E = len(self.chan)
-        self.y = sp["lhs"].ravel()
+        self.lhs = sp["lhs"]                                                 # (B, T)
+        self.y = self.lhs.ravel()
         self.yty = float(self.y @ self.y)
+        self.wcoef = self.coef * self.weight[:, None]                        # (B, E)
         B = len(self.g)
         self.dof = B * self.T - 3 * B
 
-    def rows(self, F):
-        """(W, B T, E) from features (W, G, T, C), as :meth:`MMM.split_columns`."""
-        W = F.shape[0]
-        X = F[:, :, : self.T, self.chan][:, self.g]                         # (W, B, T, E)
-        X = X.transpose(1, 2, 0, 3) * self.coef[:, None, None, :]          # (B, T, W, E)
-        X = X.reshape(len(self.g), self.T, W * self.E)
-        X = X - self.Q @ (self.QT @ X)                                       # project per block
-        X = X * self.weight[:, None, None]
-        return X.reshape(-1, W, self.E).transpose(1, 0, 2)
+    def stats(self, F, gram):
+        """``(M'M (W, E, E), M'y (W, E))`` from features ``F`` (C, W, N) and the per-series
+        ``gram`` of :meth:`MainRows.stats`."""
+        C, W = F.shape[:2]
+        Fe = F.reshape(C, W, self.G, self.T)[self.chan][:, :, self.g]       # (E, W, B, T)
+        Fe = Fe.transpose(1, 2, 3, 0)                                        # (W, B, T, E)
+        P = np.matmul(self.QT, Fe)                                           # (W, B, 3, E)
+        ge = gram[:, self.g][:, :, self.chan][:, :, :, self.chan]            # (W, B, E, E)
+        inner = ge - np.matmul(P.transpose(0, 1, 3, 2), P)
+        mtm = np.einsum("be,wbef,bf->wef", self.wcoef, inner, self.wcoef)
+        mty = np.einsum("be,wbte,bt->we", self.wcoef, Fe, self.lhs)
+        return mtm, mty
 
 
 class CalibrationRows:
@@ -154,10 +217,16 @@ class CalibrationRows:
         out = np.zeros((len(k), len(self.items)))
         for i, (c, lb, lo, _, _) in enumerate(self.items):
             w = weights[:, c, :]                                             # (W, L)
-            fb = hill(np.einsum("gtl,wl->wgt", lb, w)[..., None], k[:, c:c + 1], s[:, c:c + 1])[..., 0]
-            fo = hill(np.einsum("gtl,wl->wgt", lo, w)[..., None], k[:, c:c + 1], s[:, c:c + 1])[..., 0]
+            kc, sc = k[:, c, None, None], s[:, c, None, None]
+            fb = hill(np.einsum("gtl,wl->wgt", lb, w), kc, sc)
+            fo = hill(np.einsum("gtl,wl->wgt", lo, w), kc, sc)
             out[:, i] = ((fb - fo).sum(axis=2) * self.y_scale[None, :]).sum(axis=1)
         return out
+
+
+@functools.lru_cache(maxsize=None)
+def _pool(n: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=n, thread_name_prefix="mmm-density")
 
 
 class Density:
@@ -167,7 +236,8 @@ class Density:
     (e.g. another country's posterior of the same channels' curves) in place of the
     default priors of those entries."""
 
-    def __init__(self, m, priors, weight: float = 1.0, curve_prior=None):
+    def __init__(self, m, priors, weight: float = 1.0, curve_prior=None, threads: int = 1):
+        self.threads = int(threads)
         self.main = MainRows(m)
         self.split = SplitRows(m) if m.E else None
         self.cal = CalibrationRows(m) if m._n_cal_rows() else None
@@ -219,22 +289,20 @@ class Density:
         conditional, ``sigma`` (W,) and the coefficients' prior scales (W, C+E)."""
         a, k, s, sigma = self.unpack(U)
         mr = self.main
-        F = hill(mr.adstock(a)[:, :, : mr.T], k, s, np.float32)            # (W, G, T, C)
-        fbar = np.maximum(F.mean(axis=(1, 2)), 1e-12)                       # (W, C)
+        F = mr.features(a, k, s)                                            # (C, W, N)
         v = sigma ** 2 / self.w
         W, C, E = len(U), self.C, self.E
-        X = mr.rows(F)
-        XT = X.transpose(0, 2, 1)
+        fbar = np.maximum(F.mean(axis=2).T, 1e-12)                          # (W, C)
+        gram, xtx, xty = mr.stats(F)
         prec = np.zeros((W, C + E, C + E))
         b = np.zeros((W, C + E))
-        prec[:, :C, :C] = XT @ X / v[:, None, None]
-        b[:, :C] = (XT @ mr.y) / v[:, None]
+        prec[:, :C, :C] = xtx / v[:, None, None]
+        b[:, :C] = xty / v[:, None]
         scale = self.p.share_halfnormal / fbar
         if self.split is not None:
-            M = self.split.rows(F)
-            MT = M.transpose(0, 2, 1)
-            prec[:, C:, C:] = MT @ M / v[:, None, None]
-            b[:, C:] = (MT @ self.split.y) / v[:, None]
+            mtm, mty = self.split.stats(F, gram)
+            prec[:, C:, C:] = mtm / v[:, None, None]
+            b[:, C:] = mty / v[:, None]
             scale = np.concatenate([scale, scale[:, self.split.chan]], axis=1)
         if self.cal is not None:
             g = self.cal.gains(mr.weights(a), k, s)
@@ -246,7 +314,16 @@ class Density:
         return prec, b, sigma, scale
 
     def __call__(self, U):
+        """Log posterior of every row of ``U``; with ``threads > 1`` the walkers are split
+        into that many fixed chunks evaluated side by side (numpy releases the GIL), so
+        the result is the same whatever the machine's load."""
         U = np.atleast_2d(U)
+        if self.threads <= 1 or len(U) < 4 * self.threads:
+            return self._log_prob(U)
+        chunks = np.array_split(U, self.threads)
+        return np.concatenate(list(_pool(self.threads).map(self._log_prob, chunks)))
+
+    def _log_prob(self, U):
         out = np.full(len(U), -np.inf)
         lp = self.log_prior(U)
         ok = np.isfinite(lp)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .posterior import Draws
-from .posterior_density import geometric_weights
+from .posterior_density import geometric_weights, hill
 
 class PosteriorResponse:
     def __init__(self, model, draws: Draws, window=None, group_mask=None, max_draws: int = 100):
@@ -44,14 +44,24 @@ class PosteriorResponse:
         self.base = np.stack([self._f(c, self.a_out[..., c]).sum(axis=2) for c in range(model.C)], axis=2)
 
     def _f(self, c: int, A: np.ndarray) -> np.ndarray:
-        k, s = self.k[:, c][:, None, None], self.s[:, c][:, None, None]
-        with np.errstate(divide="ignore"):
-            r = np.exp(s * np.log(np.maximum(A, 0.0) / k))
-        return r / (1.0 + r)
+        return hill(A, self.k[:, c][:, None, None], self.s[:, c][:, None, None])
 
     def revenue_draws(self, c: int, m: float) -> np.ndarray:
         f = self._f(c, self.a_out[..., c] + m * self.a_in[..., c]).sum(axis=2)
         return self.beta[:, c] * ((f - self.base[:, :, c]) * self.ys).sum(axis=1)
+
+    def revenue_curve(self, c: int, mults, chunk: int = 16) -> np.ndarray:
+        """Posterior-mean ``R_c`` at each multiplier of ``mults`` (the optimiser's table),
+        over the weeks the window's spend reaches (elsewhere the difference is 0)."""
+        reach = (self.a_in[..., c] > 0).any(axis=(0, 1))
+        a_in, a_out = self.a_in[..., c][..., reach], self.a_out[..., c][..., reach]
+        base = self._f(c, a_out).sum(axis=2)                                      # (S, G')
+        out = []
+        for part in np.array_split(np.asarray(mults, float), max(1, -(-len(mults) // chunk))):
+            A = a_out[None] + part[:, None, None, None] * a_in[None]              # (M, S, G', T')
+            f = hill(A, self.k[:, c][None, :, None, None], self.s[:, c][None, :, None, None]).sum(axis=3)
+            out.append((self.beta[:, c] * ((f - base) * self.ys).sum(axis=2)).mean(axis=1))
+        return np.concatenate(out)
 
     def marginal_draws(self, c: int, m: float) -> np.ndarray:
         # f'(A) = s f (1 - f) / A, at A >= 1e-300 as transforms.hill_derivative does (a

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .model import MMM, ChannelResponse, Fit
-from .optimiser import allocate
+from .optimiser import allocate, tabulate
 
 
 def flight_revenue(model: MMM, fit: Fit, c: int, weekly_usd: np.ndarray, group_mask) -> float:
@@ -84,7 +84,8 @@ def scenarios(model: MMM, fit: Fit, resp: ChannelResponse, channels: list, lower
         return np.column_stack([rev_draws(c, float(mult[c])) for c in range(C)])
 
     add("current", "historical spend, last planning window", S, cur)
-    opt = allocate(resp, S.sum(), lower, upper)
+    table = tabulate(resp, lower, upper)      # one table of curves serves the three budgets
+    opt = allocate(resp, S.sum(), lower, upper, table)
     add("optimal", "optimal split of the same budget", opt["spend"], at(opt["multiplier"]), opt["status"])
     mroi = np.array([resp.marginal_roi(c) if S[c] > 0 else np.nan for c in range(C)])
     src = channels.index(from_channel) if from_channel in channels else int(np.nanargmin(mroi))
@@ -96,7 +97,7 @@ def scenarios(model: MMM, fit: Fit, resp: ChannelResponse, channels: list, lower
     add("reallocate", f"move {amt:,.0f} USD from {channels[src]} to {channels[dst]}",
         S * mult, at(mult), f"{channels[src]}->{channels[dst]}")
     for sign, sid in ((-1, "budget_minus_20pct"), (1, "budget_plus_20pct")):
-        a = allocate(resp, S.sum() * (1 + sign * budget_change), lower, upper)
+        a = allocate(resp, S.sum() * (1 + sign * budget_change), lower, upper, table)
         add(sid, f"optimal split of the budget {sign * budget_change:+.0%}", a["spend"], at(a["multiplier"]),
             a["status"])
     n_win = max(int(resp.window.sum()), 1)

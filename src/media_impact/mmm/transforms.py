@@ -102,7 +102,7 @@ def logistic(x: np.ndarray, lam: float) -> np.ndarray:
 
     Equals ``tanh(lam x / 2)``: 0 at 0, concave, tends to 1.
     """
-    return np.tanh(0.5 * float(lam) * np.asarray(x, dtype=float))
+    return np.tanh(0.5 * np.asarray(lam, dtype=float) * np.asarray(x, dtype=float))
 
 
 def hill_derivative(x: np.ndarray, half_sat: float, slope: float) -> np.ndarray:
@@ -115,35 +115,6 @@ def hill_derivative(x: np.ndarray, half_sat: float, slope: float) -> np.ndarray:
 
 def logistic_derivative(x: np.ndarray, lam: float) -> np.ndarray:
     """d/dx of :func:`logistic`: ``(lam/2) (1 - tanh^2(lam x / 2))``."""
-    t = np.tanh(0.5 * float(lam) * np.asarray(x, dtype=float))
-    return 0.5 * float(lam) * (1.0 - t * t)
-
-
-ADSTOCK_PARAMS = {
-    "geometric": ("alpha",),
-    "weibull_cdf": ("shape", "scale"),
-    "weibull_pdf": ("shape", "scale"),
-}
-SATURATION_PARAMS = {
-    "hill": ("half_sat", "slope"),
-    "logistic": ("lam",),
-}
-
-
-def adstock_weights(kind: str, params: dict, l_max: int, normalize: bool = True) -> np.ndarray:
-    """Lag kernel for an adstock ``kind`` and its parameter dict."""
-    if kind == "geometric":
-        return geometric_weights(params["alpha"], l_max, normalize)
-    if kind in ("weibull_cdf", "weibull_pdf"):
-        return weibull_weights(params["shape"], params["scale"], l_max,
-                               kind.split("_")[1], normalize)
-    raise ValueError(f"unknown adstock {kind!r}")
-
-
-def saturate(kind: str, params: dict, x: np.ndarray) -> np.ndarray:
-    """Apply saturation ``kind`` with its parameter dict."""
-    if kind == "hill":
-        return hill(x, params["half_sat"], params["slope"])
-    if kind == "logistic":
-        return logistic(x, params["lam"])
-    raise ValueError(f"unknown saturation {kind!r}")
+    lam = np.asarray(lam, dtype=float)
+    t = np.tanh(0.5 * lam * np.asarray(x, dtype=float))
+    return 0.5 * lam * (1.0 - t * t)

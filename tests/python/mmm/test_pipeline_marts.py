@@ -30,9 +30,9 @@ def _trimmed(tmp_path) -> str:
     import yaml
 
     cfg = load_config(CONFIG)
-    cfg["model"].update({"n_starts": 1, "maxiter": 15})
+    cfg.setdefault("model", {}).update({"n_starts": 1, "maxiter": 15})
     cfg["cv"] = {"folds": 1, "horizon_weeks": 13, "refit": "full", "n_starts": 0}
-    cfg["bootstrap"] = {**cfg["bootstrap"], "samples": 20}
+    cfg["sampler"] = {"burn": 20, "draws": 20, "keep": 100}
     p = tmp_path / "mmm_trimmed.yml"
     p.write_text(yaml.safe_dump(cfg))
     return str(p)
@@ -99,7 +99,7 @@ def test_calibration_moves_ctv_toward_the_experiment(inputs):
     cal = with_test_markets(inputs["calibration"], inputs["geo_design"])
     exps = pipeline.experiments_from_table(cal, "us", data.channels, data.groups)
     assert len(exps) == 1 and exps[0].channel_id == "ctv" and len(exps[0].groups) == 4
-    s = Settings.from_dict({**load_config(CONFIG)["model"], "n_starts": 1})
+    s = Settings.from_dict({**(load_config(CONFIG).get("model") or {}), "n_starts": 1})
     m0, f0, _ = fit_one(data, s)
     m1, f1, sigma = fit_one(data, s, exps)
     c = data.channels.index("ctv")

@@ -9,13 +9,22 @@ import pytest
 from scipy import integrate
 
 from media_impact.mmm import posterior as P
-from media_impact.mmm.posterior_density import hill
 from media_impact.mmm.fitting import fit_candidates
 from media_impact.mmm.model import Fit, Settings
 
 from synthetic import simulate
 
 TRUE = {"alpha": [0.6, 0.3, 0.1], "half_sat": [1.0, 0.8, 1.2], "slope": [1.3, 1.0, 1.1], "beta": [0.25, 0.15, 0.08]}
+
+
+def _projected_rows(m, F):
+    """(W, N + K, C) rows the sampler's statistics stand for, formed explicitly as the
+    model's solve does: features (C, W, N) centred per series, controls projected out."""
+    C, W, _ = F.shape
+    X = F.transpose(1, 2, 0).reshape(W, m.G, m.T, C)
+    Xd = (X - X.mean(axis=2, keepdims=True)).reshape(W, m.N, C)
+    out = np.concatenate([Xd, np.zeros((W, m.K, C))], axis=1) - np.einsum("nk,wjc,jk->wnc", m.q, Xd, m.qm)
+    return out
 
 
 def _random_draws(rng, S, C):
@@ -43,8 +52,7 @@ def test_density_matches_numerical_integral_over_beta(world):
     closed = dens(u[None])[0] - dens.log_prior(u[None])[0]
     prec, b, sigma, scale = dens.linear(u[None])
     mr = dens.main
-    F = hill(mr.adstock(np.array([[0.5]]))[:, :, : mr.T], np.array([[0.9]]), np.array([[1.2]]), np.float32)
-    Fr = mr.rows(F)[0, :, 0]
+    Fr = _projected_rows(res.model, mr.features(np.array([[0.5]]), np.array([[0.9]]), np.array([[1.2]])))[0, :, 0]
     s2 = sigma[0] ** 2
 
     def integrand(beta):
@@ -180,11 +188,13 @@ def test_planning_tables_carry_intervals():
     assert (cv[cv.spend_multiplier == 0].incremental_revenue_usd.abs() < 1e-9).all()
 
 
-def test_retailer_and_calibration_rows_match_the_model():
-    """The sampler's vectorised retailer rows and experiment gains equal the model's own
-    (MMM.split_columns, MMM.experiment_gain) for every walker."""
+def test_sampler_statistics_match_the_models_rows():
+    """The sampler's sufficient statistics (main rows X'X, X'y; retailer rows M'M, M'y) equal
+    those of the rows formed explicitly from the model's own projection and
+    MMM.split_columns, and its experiment gains MMM.experiment_gain, for every walker of
+    a market panel."""
     from media_impact.mmm.model import MMM, Experiment
-    from media_impact.mmm.posterior_density import CalibrationRows, SplitRows, geometric_weights
+    from media_impact.mmm.posterior_density import CalibrationRows, MainRows, SplitRows, geometric_weights
     from synthetic import simulate_retail_panel
 
     data, _, _ = simulate_retail_panel()
@@ -195,12 +205,19 @@ def test_retailer_and_calibration_rows_match_the_model():
     rng = np.random.default_rng(3)
     draws = _random_draws(rng, 3, m.C)
     sr, cr = SplitRows(m), CalibrationRows(m)
+    mr = MainRows(m)
     Fw = np.stack([m.features(draws.theta()[i]) for i in range(3)])           # (W, G, T + L, C)
-    rows = sr.rows(Fw[:, :, : m.T])
+    F = np.ascontiguousarray(Fw[:, :, : m.T].reshape(3, m.N, m.C).transpose(2, 0, 1))   # (C, W, N)
+    gram, xtx, xty = mr.stats(F)
+    mtm, mty = sr.stats(F, gram)
+    X = _projected_rows(m, F)
     gains = cr.gains(geometric_weights(draws.alpha, m.L), draws.half_sat, draws.slope)
     for i in range(3):
-        want = m.split_columns(Fw[i]).reshape(-1, m.E)
-        np.testing.assert_allclose(rows[i], want, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(xtx[i], X[i].T @ X[i], rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(xty[i], X[i].T @ m.yr, rtol=1e-9, atol=1e-9)
+        M = m.split_columns(Fw[i]).reshape(-1, m.E)
+        np.testing.assert_allclose(mtm[i], M.T @ M, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(mty[i], M.T @ m.split["lhs"].ravel(), rtol=1e-9, atol=1e-9)
         for k in range(2):
             assert gains[i, k] == pytest.approx(m.experiment_gain(draws.theta()[i], k), rel=1e-9)
 
@@ -218,6 +235,22 @@ def test_likelihood_weight_is_the_ar1_effective_share():
     assert likelihood_weight(e) == pytest.approx(1 / 3, abs=0.01)
     assert likelihood_weight(shocks) == pytest.approx(1.0, abs=0.01)
     assert likelihood_weight(np.cumsum(shocks, axis=1)) == 0.25
+
+
+def test_likelihood_weight_counts_a_shock_common_to_the_markets_once():
+    """A panel of G = 10 series whose residuals share a weekly shock with correlation 0.3
+    and whose spend moves together (correlation 1) has the Moulton design effect
+    1 + 9 x 0.3 = 3.7; independent spend plans (correlation 0) leave the weight at 1."""
+    from media_impact.mmm.posterior_density import likelihood_weight
+
+    rng = np.random.default_rng(1)
+    G, T = 10, 20000
+    common = rng.standard_normal(T)
+    e = np.sqrt(0.3) * common + np.sqrt(0.7) * rng.standard_normal((G, T))
+    together = np.repeat(rng.random((1, T, 2)), G, axis=0) * rng.uniform(1, 3, (G, 1, 1))
+    assert likelihood_weight(e, together) == pytest.approx(1 / 3.7, rel=0.03)
+    assert likelihood_weight(e, rng.random((G, T, 2))) == pytest.approx(1.0, abs=0.02)
+    assert likelihood_weight(e) == pytest.approx(1.0, abs=0.02)    # without spend: weeks only
 
 
 def test_donor_prior_moves_half_saturation_by_the_per_capita_spend_ratio():
