@@ -7,7 +7,6 @@
     come first; last-touch credit is shown beside them, because that is what
     made retargeting look good. The first six columns are the answer (narrow
     enough for `dbt show`); the rest back it up. -#}
-{{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 with
 

@@ -4,7 +4,6 @@
     which is a conservative band), the stocking quantity at each series' critical
     fractile, and the same 13 weeks one year earlier for comparison. The first
     six columns are the answer (narrow enough for `dbt show`). -#}
-{{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 with
 

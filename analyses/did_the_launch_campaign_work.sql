@@ -9,7 +9,6 @@
     return, counted inside the flight only: carryover after it is left out, so
     it is a lower bound. The first six columns are the answer (narrow enough
     for `dbt show`); the rest back it up. -#}
-{{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 {%- set flight_weeks = var('launch_campaign_weeks', 12) %}
 

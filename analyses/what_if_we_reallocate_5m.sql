@@ -5,7 +5,6 @@
     revenue now and in the scenario, and the country's total gain with its 90%
     interval (null when the run's intervals do not cover the scenarios). The
     first six columns are the answer (narrow enough for `dbt show`). -#}
-{{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 with
 

@@ -5,7 +5,6 @@
     the channel was tested, and ROAS as the platforms would report it. The flag
     says where last touch over- or under-credits the channel. The first six
     columns are the answer (narrow enough for `dbt show`); the rest back it up. -#}
-{{ config(enabled=target.type not in ['postgres', 'redshift']) }}
 
 with
 

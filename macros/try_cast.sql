@@ -30,3 +30,9 @@
         then trim({{ expression }}::text)::{{ data_type }} end
     {%- endif -%}
 {%- endmacro %}
+
+{% macro redshift__try_cast(expression, data_type) -%}
+    {#- Redshift has no try_cast either; its regex literals treat backslashes as
+        escapes and `text` is varchar(256): the PostgreSQL shapes with [0-9] and varchar. -#}
+    {{ media_impact.postgres__try_cast(expression, data_type) | replace('\\d', '[0-9]') | replace('::text', '::varchar') }}
+{%- endmacro %}

@@ -16,3 +16,9 @@
 {% macro postgres__attribution_days_between(start_at, end_at) -%}
     (extract(epoch from ({{ end_at }} - {{ start_at }})) / 86400.0)
 {%- endmacro %}
+
+{% macro redshift__attribution_days_between(start_at, end_at) -%}
+    {#- Redshift cannot extract an epoch from an interval; datediff in seconds is exact
+        for the second-resolution timestamps of the feeds -#}
+    (datediff(second, {{ start_at }}, {{ end_at }}) / 86400.0)
+{%- endmacro %}

@@ -29,3 +29,8 @@
 {% macro snowflake__try_parse_date(expression, date_format) -%}
     try_to_date(trim({{ expression }}), '{{ media_impact._strftime_to_sql_format(date_format) }}')
 {%- endmacro %}
+
+{% macro redshift__try_parse_date(expression, date_format) -%}
+    {#- as PostgreSQL, with [0-9] for \d (Redshift string literals treat backslashes as escapes) -#}
+    {{ media_impact.postgres__try_parse_date(expression, date_format) | replace('\\d', '[0-9]') }}
+{%- endmacro %}

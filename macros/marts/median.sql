@@ -15,3 +15,9 @@
 {% macro snowflake__median(expression) -%}
     median({{ expression }})
 {%- endmacro %}
+
+{% macro redshift__median(expression) -%}
+    {#- Redshift's percentile_cont must share one ORDER BY with every other sort-based
+        aggregate of the query; median() is its own aggregate -#}
+    median({{ expression }})
+{%- endmacro %}

@@ -28,3 +28,8 @@
 {% macro snowflake__try_parse_timestamp(expression, timestamp_format) -%}
     try_to_timestamp(trim({{ expression }}), '{{ media_impact._strftime_to_sql_timestamp_format(timestamp_format) }}')
 {%- endmacro %}
+
+{% macro redshift__try_parse_timestamp(expression, timestamp_format) -%}
+    {#- as PostgreSQL, with [0-9] for \d (Redshift string literals treat backslashes as escapes) -#}
+    {{ media_impact.postgres__try_parse_timestamp(expression, timestamp_format) | replace('\\d', '[0-9]') }}
+{%- endmacro %}

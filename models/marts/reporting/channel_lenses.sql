@@ -2,9 +2,8 @@
     Spend; clean-room credit (last touch, Markov, Shapley); MMM incremental revenue
     and ROI; geo-experiment iROAS where the channel was tested; ROAS as the
     platforms would report it next to incremental ROAS; and whether last touch
-    over- or under-credits the channel. Reads Python outputs, so it is enabled
-    only where dbt Python models run. -#}
-{{ config(enabled=target.type in ['duckdb', 'snowflake', 'bigquery', 'databricks']) }}
+    over- or under-credits the channel. Reads Python outputs through ref(): on
+    PostgreSQL and Redshift the build's Python stage has written them first. -#}
 
 with
 

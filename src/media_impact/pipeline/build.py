@@ -392,9 +392,17 @@ def main(argv: list[str]) -> int:
             print("nothing was built or published", file=sys.stderr)
             return 1
     if os.environ.get("MEDIA_IMPACT_TARGET") in ("postgres", "redshift"):
-        wap.pg_clear_staging()
+        from .warehouse_build import run_warehouse_build   # no dbt Python models there: our own stage
+
+        try:
+            wap.pg_clear_staging()
+        except Exception as exc:    # psycopg2 is imported lazily: a bad host or password is a message
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            print(f"build stopped: cannot reach the {os.environ['MEDIA_IMPACT_TARGET']} warehouse of the profile "
+                  f"({first}); check its environment variables (docs/usage.md, Other warehouses)", file=sys.stderr)
+            return 2
         with wap.building_schemas():
-            outcome = run_build(argv[1:])
+            outcome = run_warehouse_build(argv[1:], _project_dir(argv[1:]))
         if outcome.success:
             names = wap.pg_publish()
             print(f"build ok in {outcome.elapsed_s:.1f} s; published schemas {', '.join(names)}")

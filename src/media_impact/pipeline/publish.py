@@ -115,11 +115,9 @@ SCHEMA_SUFFIX = "__staging"
 
 
 def _pg_connect():
-    import psycopg2
+    from .warehouse_tables import connect
 
-    return psycopg2.connect(host=os.environ.get("PGHOST", "localhost"), port=int(os.environ.get("PGPORT", "5432")),
-                            user=os.environ.get("PGUSER", "postgres"), password=os.environ.get("PGPASSWORD", ""),
-                            dbname=os.environ.get("PGDATABASE", "media_impact"))
+    return connect()
 
 
 def staging_schemas(cur) -> list[str]:
