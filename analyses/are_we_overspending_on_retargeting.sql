@@ -54,10 +54,10 @@ final as (
                 and shares.spend_share < shares.incremental_revenue_share then 'underspent'
             else 'about right'
         end as verdict,
-        round(shares.spend_share, 3) as spend_share,
-        round(shares.incremental_revenue_share, 3) as incremental_share,
-        round(shares.marginal_roi, 2) as marginal_roi,
-        round(shares.portfolio_marginal_roi, 2) as portfolio_marginal_roi,
+        {{ media_impact.round_to('shares.spend_share', 3) }} as spend_share,
+        {{ media_impact.round_to('shares.incremental_revenue_share', 3) }} as incremental_share,
+        {{ media_impact.round_to('shares.marginal_roi', 2) }} as marginal_roi,
+        {{ media_impact.round_to('shares.portfolio_marginal_roi', 2) }} as portfolio_marginal_roi,
         shares.is_retargeting,
         shares.spend_usd,
         shares.incremental_revenue_share,

@@ -123,10 +123,10 @@ final as (
             contribution_by_period.media_revenue_flight_usd
             - contribution_by_period.media_revenue_before_usd
         ) as extra_revenue_usd,
-        round(
-            (contribution_by_period.media_revenue_flight_usd - contribution_by_period.media_revenue_before_usd)
-            / nullif(media_by_period.spend_flight_usd - media_by_period.spend_before_usd, 0), 2
-        ) as flight_roi,
+        {{ media_impact.round_to(
+            '(contribution_by_period.media_revenue_flight_usd - contribution_by_period.media_revenue_before_usd)'
+            ~ ' / nullif(media_by_period.spend_flight_usd - media_by_period.spend_before_usd, 0)', 2
+        ) }} as flight_roi,
         round(product_sales.launch_units_flight) as launch_units_flight,
         launch.launch_date,
         media_by_period.spend_before_usd,

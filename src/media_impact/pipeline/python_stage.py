@@ -41,13 +41,18 @@ class ModelFailed(Exception):
 
 
 class _Frame:
-    """What ``dbt.ref()`` returns: a relation whose ``.df()`` is a pandas frame."""
+    """What ``dbt.ref()`` returns: a relation whose ``.df()`` reads it as a pandas frame,
+    and whose ``.filter(sql)`` narrows it in the warehouse (as a DuckDB relation's does)."""
 
-    def __init__(self, frame: pd.DataFrame):
-        self._frame = frame
+    def __init__(self, con, schema: str, name: str, where: str | None = None):
+        self._con, self._schema, self._name, self._where = con, schema, name, where
+
+    def filter(self, condition: str) -> "_Frame":
+        where = condition if self._where is None else f"({self._where}) and ({condition})"
+        return _Frame(self._con, self._schema, self._name, where)
 
     def df(self) -> pd.DataFrame:
-        return self._frame.copy()
+        return wt.read_table(self._con, self._schema, self._name, self._where)
 
     to_pandas = df
 
@@ -90,7 +95,7 @@ class DbtStandIn:
         if not wt.table_exists(self._con, schema, name):
             raise ModelFailed(f"model {self._node.name}: its input {schema}.{name} ({model}) is not in the "
                               f"warehouse; build it first (select the model with its parents, +{self._node.name})")
-        return _Frame(wt.read_table(self._con, schema, name))
+        return _Frame(self._con, schema, name)
 
     def ref(self, *names: str, version=None, v=None, package: str | None = None) -> _Frame:
         package, name = (names[0], names[1]) if len(names) == 2 else (package, names[0])
@@ -106,19 +111,23 @@ class DbtStandIn:
 
 
 def python_models_in_order(manifest, selected: set[str] | None = None) -> list:
-    """Enabled Python models (all, or those in ``selected`` unique ids), parents first."""
+    """Enabled Python models (all, or those in ``selected`` unique ids), parents first,
+    also where a Python model reads another through SQL models in between."""
     python = {uid: n for uid, n in manifest.nodes.items()
               if n.resource_type == "model" and n.language == "python" and (selected is None or uid in selected)}
     ordered: list = []
     done: set[str] = set()
+    seen: set[str] = set()
 
     def visit(uid: str) -> None:
-        if uid in done or uid not in python:
+        if uid in seen or uid not in manifest.nodes:
             return
-        done.add(uid)
-        for parent in python[uid].depends_on.nodes:
+        seen.add(uid)
+        for parent in getattr(manifest.nodes[uid].depends_on, "nodes", []):
             visit(parent)
-        ordered.append(python[uid])
+        if uid in python and uid not in done:
+            done.add(uid)
+            ordered.append(python[uid])
 
     for uid in sorted(python):
         visit(uid)
@@ -175,16 +184,40 @@ class StageOutcome:
         return self.error is None
 
 
-def run_python_stage(manifest, project_dir: Path, selected: set[str] | None = None, con=None) -> StageOutcome:
+def sql_between(manifest, node, pending: set[str]) -> list[str]:
+    """The not-yet-built SQL models (``pending``, unique ids) that ``node`` reads directly
+    or through other pending SQL models: an SQL model between two Python models (the
+    forecast's backtest rows are SQL over the prediction cache)."""
+    out, stack = set(), list(node.depends_on.nodes)
+    while stack:
+        uid = stack.pop()
+        if uid in pending and uid not in out:
+            out.add(uid)
+            stack.extend(manifest.nodes[uid].depends_on.nodes)
+    return sorted(out)
+
+
+def run_python_stage(manifest, project_dir: Path, selected: set[str] | None = None, con=None,
+                     build_sql=None, pending: set[str] | None = None) -> StageOutcome:
     """Run every (selected) Python model in DAG order and write its table; stops at the
-    first model that fails, with a one-line reason naming it."""
+    first model that fails, with a one-line reason naming it. SQL models of ``pending``
+    that a Python model reads are built first by ``build_sql(names) -> success``."""
     outcome = StageOutcome()
+    pending = set(pending or ())
     own = con is None
     con = con or wt.connect()
     try:
         with _cwd(Path(project_dir)):           # relative config paths resolve as in a dbt run
             for node in python_models_in_order(manifest, selected):
                 started = time.perf_counter()
+                between = sql_between(manifest, node, pending)
+                if between and build_sql is not None:
+                    names = [manifest.nodes[u].name for u in between]
+                    con.commit()
+                    if not build_sql(names):
+                        outcome.error = f"SQL model(s) {', '.join(names)} read by {node.name} failed to build"
+                        return outcome
+                    pending -= set(between)
                 try:
                     returned = _model_function(node, project_dir)(DbtStandIn(node, manifest, con), None)
                     frame = returned.df() if hasattr(returned, "df") else pd.DataFrame(returned)

@@ -127,15 +127,26 @@ def run_warehouse_build(user_args: Iterable[str], project_dir: Path, quiet: bool
     if not sql_layer.success or not chosen:
         return _merged([sql_layer], started)
 
-    stage = run_python_stage(manifest, project_dir, {n.unique_id for n in chosen})
+    project_args = [*_with_defaults(_parse_args_subset(user_args), project_dir), *_indirect_selection(user_args)]
+    descendants = _sql_descendants(manifest, {n.unique_id for n in chosen})
+    between = []
+
+    def build_sql(names: list[str]) -> bool:
+        """SQL models between Python models, built (not yet tested) when a Python model
+        needs them; their tests run with the readers in the last step."""
+        between.append(run_build(["--select", *names, "--exclude-resource-type", "test", *project_args],
+                                 project_dir, manifest, quiet=quiet))
+        return between[-1].success
+
+    pending = {u for u, n in manifest.nodes.items() if n.resource_type == "model" and n.name in descendants}
+    stage = run_python_stage(manifest, project_dir, {n.unique_id for n in chosen}, build_sql=build_sql,
+                             pending=pending)
     if not quiet:
         print(f"python stage: {len(stage.written)} tables in {sum(stage.seconds.values()):.1f} s "
               f"({', '.join(stage.written)})")
     if not stage.success:
-        return _merged([sql_layer], started, [stage.error])
+        return _merged([sql_layer, *between], started, [stage.error])
 
-    project_args = [*_with_defaults(_parse_args_subset(user_args), project_dir), *_indirect_selection(user_args)]
-    descendants = _sql_descendants(manifest, {n.unique_id for n in chosen})
     selected_names = None if selected is None else {manifest.nodes[u].name for u in selected if u in manifest.nodes}
     readers = [name for name in descendants if selected_names is None or name in selected_names]
     # every test on a Python output (also those that read a truth seed), except the ones

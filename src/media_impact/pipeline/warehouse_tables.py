@@ -76,11 +76,11 @@ def _column(values: list[Any], oid: int) -> pd.Series:
     return pd.Series(values, dtype="object")
 
 
-def read_table(con, schema: str, name: str) -> pd.DataFrame:
-    """The whole table as a frame with DuckDB's dtypes (see the module docstring), in the
-    warehouse's row order."""
+def read_table(con, schema: str, name: str, where: str | None = None) -> pd.DataFrame:
+    """The table (its rows matching the SQL condition ``where``, when given) as a frame
+    with DuckDB's dtypes (see the module docstring), in the warehouse's row order."""
     with con.cursor() as cur:
-        cur.execute(f"select * from {quoted(schema, name)}")
+        cur.execute(f"select * from {quoted(schema, name)}" + (f" where {where}" if where else ""))
         rows = cur.fetchall()
         description = cur.description
     columns = {d.name: _column([r[i] for r in rows], d.type_code) for i, d in enumerate(description)}

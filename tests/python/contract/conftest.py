@@ -95,9 +95,10 @@ class Workspace:
     manifest: object
     fingerprint: dict
 
-    def build(self, db: Path, args: list[str]):
+    def build(self, db: Path, args: list[str], **kw):
         with dbt_env(db, self.root):
-            return run_build([*FAST, *args, *SQL_LAYER], project_dir=self.project, manifest=self.manifest, quiet=True)
+            return run_build([*FAST, *args, *SQL_LAYER], project_dir=self.project, manifest=self.manifest, quiet=True,
+                             **kw)
 
 
 @pytest.fixture(scope="session")

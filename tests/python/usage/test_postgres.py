@@ -133,11 +133,13 @@ def test_whole_dag_builds_and_tests_pass_on_postgres(postgres_build):
     assert len(python) >= 20, [n["name"] for n in python]
     assert f"python stage: {len(python)} tables" in result.stdout, result.stdout[-3000:]
     # every seed, SQL model, data test and unit test ran once in the three dbt steps and passed
+    # (an SQL model between two Python models is also built, untested, in the Python stage)
     manifest = json.loads(postgres_build["manifest"].read_text())
     kinds = [n["resource_type"] for n in manifest["nodes"].values() if n.get("language") != "python"]
     expected = sum(k in ("seed", "model", "test") for k in kinds) + len(manifest.get("unit_tests", {}))
     steps = [(int(p), int(w)) for p, w in re.findall(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=0 SKIP=0", result.stdout)]
-    assert len(steps) == 3, "expected three dbt steps (SQL layer, Python outputs' tests, their readers)"
+    assert len(steps) >= 3, "expected three dbt steps (SQL layer, Python outputs' tests, their readers)"
+    steps = [steps[0], steps[-2], steps[-1]]
     assert sum(p + w for p, w in steps) == expected, (steps, expected)
     passed, warned = sum(p for p, _ in steps), sum(w for _, w in steps)
     print(f"\nPostgreSQL build: {postgres_build['seconds']:.1f} s wall, {passed} passed + {warned} warned")

@@ -3,8 +3,9 @@
 Both frames are sorted on every non-float column (keys, text, dates, integers), then
 compared: the same rows and keys exactly, every float column within
 ``abs(a - b) <= ABS_TOL + REL_TOL * abs(b)``. Timing columns (wall-clock facts of a
-run) are left out. Returns the largest absolute and relative difference per column,
-so the test can report how close the two builds are, not only whether they pass.
+run) and bookkeeping columns (fingerprints, reuse) are left out. Returns the largest
+absolute and relative difference per column, so the test can report how close the two
+builds are, not only whether they pass.
 """
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ import numpy as np
 import pandas as pd
 
 TIMING = {"fit_seconds", "fit_cpu_seconds", "run_at"}   # as tests/python/usage/test_determinism.py
+# what a build did, not what it found: an input fingerprint hashes each warehouse's own
+# frames (their dtypes differ), and reuse says whether that warehouse had fitted before
+BOOKKEEPING = {"input_fingerprint", "fit_status", "reuse_count", "predictions_status"}
 REL_TOL = 1e-12
 ABS_TOL = 1e-9
 
@@ -28,7 +32,7 @@ class Parity:
 
 def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.rename(columns=str.lower)
-    out = out[[c for c in out.columns if c not in TIMING]]
+    out = out[[c for c in out.columns if c not in TIMING | BOOKKEEPING]]
     for c in out.columns:
         s = out[c]
         if pd.api.types.is_datetime64_any_dtype(s):
