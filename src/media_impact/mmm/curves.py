@@ -18,16 +18,19 @@ def response_curves(resp: ChannelResponse, channels: list, multipliers) -> pd.Da
     posterior means and ``*_lower_90`` / ``*_upper_90`` the 90% interval over the draws
     (empty for a point response).
     """
-    draws = hasattr(resp, "revenue_draws")
+    draws = hasattr(resp, "curve_draws")
     rows = []
     for c, ch in enumerate(channels):
         S = resp.spend[c]
         if S <= 0:
             continue
-        for m in multipliers:
+        if draws:
+            revs, mars = resp.curve_draws(c, multipliers)                       # (M, S) each
+        else:
+            revs = np.array([[resp.revenue(c, float(m))] for m in multipliers])
+            mars = np.array([[resp.marginal(c, float(m))] for m in multipliers])
+        for m, rev, mar in zip(multipliers, revs, mars / S):
             m = float(m)
-            rev = resp.revenue_draws(c, m) if draws else np.array([resp.revenue(c, m)])
-            mar = (resp.marginal_draws(c, m) if draws else np.array([resp.marginal(c, m)])) / S
             r = float(rev.mean())
             lo, hi = np.percentile(rev, [5, 95]) if draws else (np.nan, np.nan)
             mlo, mhi = np.percentile(mar, [5, 95]) if draws else (np.nan, np.nan)

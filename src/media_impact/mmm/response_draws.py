@@ -51,27 +51,33 @@ class PosteriorResponse:
     def _f(self, c: int, A: np.ndarray) -> np.ndarray:
         return hill(A, self.k[:, c][:, None, None], self.s[:, c][:, None, None])
 
-    def revenue_draws(self, c: int, m: float) -> np.ndarray:
-        f = self._f(c, self.a_out[..., c] + m * self.a_in[..., c]).sum(axis=2)
-        return self.beta[:, c] * ((f - self.base[:, :, c]) * self.ys).sum(axis=1)
-
-    def revenue_curve(self, c: int, mults, chunk: int = 16) -> np.ndarray:
-        """Posterior-mean ``R_c`` at each multiplier of ``mults`` (the optimiser's table)."""
+    def curve_draws(self, c: int, mults, chunk: int = 16, marginal: bool = True) -> tuple:
+        """``(R_c, R_c')`` draws (M, S) at every multiplier of ``mults``, in chunks of
+        ``chunk`` multipliers (``R_c'`` is ``None`` without ``marginal``). ``f'(A) = s f (1 - f) / A`` at ``A >= 1e-300``, as
+        transforms.hill_derivative does (a slope below 1 has an unbounded derivative at
+        no spend)."""
         a_in, a_out, base = self.a_in[..., c], self.a_out[..., c], self.base[:, :, c]
-        out = []
-        for part in np.array_split(np.asarray(mults, float), max(1, -(-len(mults) // chunk))):
-            A = a_out[None] + part[:, None, None, None] * a_in[None]              # (M, S, G', T')
-            f = hill(A, self.k[:, c][None, :, None, None], self.s[:, c][None, :, None, None]).sum(axis=3)
-            out.append((self.beta[:, c] * ((f - base) * self.ys).sum(axis=2)).mean(axis=1))
-        return np.concatenate(out)
+        k, s = self.k[:, c][None, :, None, None], self.s[:, c][None, :, None, None]
+        rev, mar = [], []
+        mults = np.atleast_1d(np.asarray(mults, float))
+        for part in np.array_split(mults, max(1, -(-len(mults) // chunk))):
+            A = np.maximum(a_out[None] + part[:, None, None, None] * a_in[None], 1e-300)   # (M, S, G', T')
+            f = hill(A, k, s)
+            rev.append(self.beta[:, c] * ((f.sum(axis=3) - base) * self.ys).sum(axis=2))
+            if marginal:
+                d = s * f * (1.0 - f) / A
+                mar.append(self.beta[:, c] * ((d * a_in[None]).sum(axis=3) * self.ys).sum(axis=2))
+        return np.concatenate(rev), (np.concatenate(mar) if marginal else None)
+
+    def revenue_draws(self, c: int, m: float) -> np.ndarray:
+        return self.curve_draws(c, [m], marginal=False)[0][0]
+
+    def revenue_curve(self, c: int, mults) -> np.ndarray:
+        """Posterior-mean ``R_c`` at each multiplier of ``mults`` (the optimiser's table)."""
+        return self.curve_draws(c, mults, marginal=False)[0].mean(axis=1)
 
     def marginal_draws(self, c: int, m: float) -> np.ndarray:
-        # f'(A) = s f (1 - f) / A, at A >= 1e-300 as transforms.hill_derivative does (a
-        # slope below 1 has an unbounded derivative at no spend)
-        A = np.maximum(self.a_out[..., c] + m * self.a_in[..., c], 1e-300)
-        f = self._f(c, A)
-        d = self.s[:, c][:, None, None] * f * (1.0 - f) / A
-        return self.beta[:, c] * ((d * self.a_in[..., c]).sum(axis=2) * self.ys).sum(axis=1)
+        return self.curve_draws(c, [m])[1][0]
 
     def revenue(self, c: int, m: float) -> float:
         return float(self.revenue_draws(c, m).mean())
