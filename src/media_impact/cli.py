@@ -13,10 +13,24 @@ COMMANDS = {
     "build": ("media_impact.pipeline", "dbt build with clear bad-input messages"),
     "bench": ("media_impact.pipeline.bench", "build benchmark at several scales"),
     "mmm": ("media_impact.mmm", "fit the MMM on your own data from a YAML config"),
+    "forecast": ("media_impact.forecast", "backtest and forecast your own weekly file from a YAML config"),
     "bench-mmm": ("media_impact.mmm.bench", "MMM accuracy and speed benchmark"),
     "bench-attribution": ("media_impact.attribution.bench", "path building at 10M touchpoints"),
     "bench-forecast": ("media_impact.forecast.bench", "forecast stage vs statsforecast"),
 }
+
+
+def write_tables(tables: dict, folder, prefix: str) -> None:
+    """``--out DIR`` of the bring-your-own-data commands: each table as ``<prefix>_<name>.csv``."""
+    if not folder:
+        return
+    from pathlib import Path
+
+    d = Path(folder)
+    d.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        table.to_csv(d / f"{prefix}_{name}.csv", index=False)
+    print(f"\nwrote {len(tables)} tables to {d}")
 
 
 def main(argv: list[str] | None = None) -> None:

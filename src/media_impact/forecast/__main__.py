@@ -14,6 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from media_impact.cli import write_tables
+
 import pandas as pd
 
 from media_impact.forecast.config import load_config
@@ -109,12 +111,7 @@ def main(argv=None) -> int:
         print(f"\nmodels chosen: {out['model_choice']['chosen_model'].value_counts().to_dict()}")
     print("\nforecast (first rows)")
     print(tables["forecast"].head(8).to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
-    if a.out:
-        folder = Path(a.out)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, table in tables.items():
-            table.to_csv(folder / f"forecast_{name}.csv", index=False)
-        print(f"\nwrote {len(tables)} tables to {folder}")
+    write_tables(tables, a.out, "forecast")
     return 0
 
 

@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from media_impact.cli import write_tables
+
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m media_impact.mmm")
@@ -86,7 +88,7 @@ def _fit(a) -> int:
         except SavedModelError as exc:
             print(f"cannot save: {exc}", file=sys.stderr)
             return 2
-    write(out, a.out)
+    write_tables(out, a.out, "mmm")
     return 0
 
 
@@ -107,7 +109,7 @@ def _plan(a) -> int:
     cols = ["country_id", "scenario_name", f"scenario_gain_{m}", f"scenario_gain_lower_90_{m}",
             f"scenario_gain_upper_90_{m}"]
     show(out["scenarios"][cols].drop_duplicates(), floats=True)
-    write(out, a.out)
+    write_tables(out, a.out, "mmm")
     return 0
 
 
@@ -131,48 +133,25 @@ def show(df, floats: bool = False) -> None:
         print(df.to_string(index=False, float_format=(lambda v: f"{v:,.3f}") if floats else None))
 
 
-def write(out: dict, folder) -> None:
-    if not folder:
-        return
-    d = Path(folder)
-    d.mkdir(parents=True, exist_ok=True)
-    for name, df in out.items():
-        df.to_csv(d / f"mmm_{name}.csv", index=False)
-    print(f"\nwrote {len(out)} tables to {d}")
-
-
 def read_inputs(config_path) -> tuple:
     """The config, its file and the lift tests it names (``None`` without), checked
     (:mod:`media_impact.mmm.inputs`)."""
-    import pandas as pd
-    import yaml
+    from media_impact.inputs import read_csv_text, read_yaml
 
-    from .data import load_config
     from .inputs import InputError, check_config, check_frame
 
-    if not Path(config_path).exists():
-        raise InputError(f"config file not found: {config_path}")
-    try:
-        cfg = load_config(config_path)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{config_path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    cfg = read_yaml(config_path)
     check_config(cfg, str(config_path))
     if not cfg["data"].get("path"):
         raise InputError(f"{config_path}: data.path is required (the CSV file, relative to the YAML)")
     path = Path(cfg["data"]["path"])
     if not path.exists():
         raise InputError(f"data file not found: {path} (data.path in {config_path})")
-    try:
-        # every cell as written, so 'n/a' is reported as text and not read as missing
-        raw = pd.read_csv(path, sep=cfg["data"].get("separator", ","), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+    raw = read_csv_text(path, cfg["data"].get("separator", ","))
     frame = check_frame(raw, cfg["data"], str(path))
     cal = cfg.get("calibration") or {}
     if not cal:
         return cfg, frame, None
-    from media_impact.inputs import read_csv_text
-
     from .inputs import check_calibration
 
     cpath = Path(cal.get("path", ""))

@@ -20,25 +20,19 @@ The same code path serves the sample world's marts (wide frame built by
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .design import PanelData
 
 
 def load_config(path) -> dict:
-    """Read a YAML config; a relative ``data.path`` is resolved against the config's folder."""
-    path = Path(path)
-    cfg = yaml.safe_load(path.read_text()) or {}
-    data = cfg.get("data") or {}
-    if data.get("path") and not Path(data["path"]).is_absolute():
-        data["path"] = str((path.parent / data["path"]).resolve())
-    cfg["data"] = data
-    cfg.setdefault("name", path.stem)
-    return cfg
+    """Read a YAML config; a relative ``data.path`` is resolved against the config's folder
+    (:func:`media_impact.inputs.read_yaml`)."""
+    from media_impact.inputs import read_yaml
+
+    return read_yaml(path)
 
 
 def frame_from_csv(mapping: dict) -> pd.DataFrame:
