@@ -374,16 +374,29 @@ def main(argv: list[str]) -> int:
         print("usage: python -m media_impact.pipeline build [dbt build args]", file=sys.stderr)
         return 2
     if any(a in ("-h", "--help") for a in argv[1:]):
-        print("usage: python -m media_impact.pipeline build [dbt build args]\n"
+        print("usage: python -m media_impact.pipeline build [--force] [dbt build args]\n"
               "Checks the raw feed files, builds into a staged copy of the database, runs every test\n"
-              "there and publishes it only when all passed. dbt's own options follow.\n")
+              "there and publishes it only when all passed. When no input file changed since the last\n"
+              "published build it says so and does nothing; --force builds anyway. dbt's own options follow.\n")
         from dbt.cli.main import dbtRunner
 
         dbtRunner().invoke(["build", "--help"])
         return 0
     from . import publish as wap
+    from . import uptodate
     from .raw_files import check_raw_files
 
+    force = "--force" in argv[1:]
+    argv = [a for a in argv if a != "--force"]
+    fingerprint = None
+    if wap.is_duckdb_target() and not _source_mode(argv[1:]):
+        fingerprint = uptodate.inputs_fingerprint(_project_dir(argv[1:]), argv[1:])
+        since = None if force else uptodate.unchanged_since(wap.published_path(), fingerprint)
+        if since is not None:
+            print(f"up to date: no input changed since the build published at {since} "
+                  f"({wap.published_path().name}, inputs {fingerprint[:12]}); nothing was rebuilt "
+                  f"(--force rebuilds)")
+            return 0
     if not _source_mode(argv[1:]):
         bad = check_raw_files(_project_dir(argv[1:]))
         if bad:
@@ -425,7 +438,10 @@ def main(argv: list[str]) -> int:
     with wap.building_into(staged):
         outcome = run_build(argv[1:])
     if outcome.success:
+        uptodate.forget(published)
         wap.publish(staged, published)
+        if fingerprint is not None:
+            uptodate.record(published, fingerprint)
         print(f"build ok in {outcome.elapsed_s:.1f} s; published {published}")
         return 0
     print("\nbuild stopped: bad input or failed checks", file=sys.stderr)
