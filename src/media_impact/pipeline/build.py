@@ -296,21 +296,20 @@ def run_build(
     user_args = list(dbt_args)
     args = _with_defaults(user_args, Path(project_dir))
     project_args = _with_defaults(_parse_args_subset(user_args), Path(project_dir))
-    if manifest is None:
-        try:
-            manifest = parse_manifest(user_args, Path(project_dir))
-        except RuntimeError as exc:    # a model or YAML dbt cannot read: report it, build nothing
-            text = " | ".join(x.strip() for x in str(exc).splitlines() if x.strip())
-            return BuildOutcome(False, [], [f"the project does not parse, nothing was built: {text}"], [],
-                                time.perf_counter() - started)
     build_args = ["build", *(["--quiet"] if quiet else []), *args]
+    # without a manifest, dbt build parses the project itself (once); the wrapper parses
+    # again only to locate failures, and then dbt's partial parsing makes it quick
     res = dbtRunner(manifest=manifest).invoke(build_args)
 
     failures: list[ContractFailure] = []
     errors: list[str] = []
     node_results: list[dict[str, Any]] = []
     if res.result is None or not hasattr(res.result, "results"):
-        errors.append(f"dbt build did not run: {res.exception}")
+        # a model or YAML dbt cannot read (or a profile it cannot use): report it, nothing was built
+        text = " | ".join(x.strip() for x in str(res.exception).splitlines() if x.strip())
+        errors.append(f"dbt could not start the build (the project does not parse, or the profile cannot be "
+                      f"used), nothing was built: {text}" if manifest is None
+                      else f"dbt build did not run: {res.exception}")
         release_warehouse()
         return BuildOutcome(False, failures, errors, node_results, time.perf_counter() - started)
 
@@ -321,6 +320,8 @@ def run_build(
             {"unique_id": node.unique_id, "status": status, "execution_time": result.execution_time}
         )
         if node.resource_type == "test" and status in ("fail", "error"):
+            if manifest is None:
+                manifest = parse_manifest(user_args, Path(project_dir))
             feed, model = _locate(node, manifest)
             failures.append(
                 ContractFailure(
@@ -336,6 +337,8 @@ def run_build(
             )
             failures[-1].compiled_sql = getattr(node, "compiled_code", None)  # type: ignore[attr-defined]
         elif node.resource_type != "test" and status == "error":
+            if manifest is None:
+                manifest = parse_manifest(user_args, Path(project_dir))
             feeds = _feeds_of(node.unique_id, manifest)
             where = f"feed {feeds[0]}, " if len(feeds) == 1 else ""
             lines = (result.message or "").strip().splitlines()
