@@ -67,24 +67,73 @@ def reference_data() -> Path:
     return REFERENCE_DATA
 
 
-@pytest.fixture(scope="session")
-def built_db(tmp_path_factory) -> Path:
-    """Path of a DuckDB file holding a complete, passing `dbt build` of the sample world."""
-    reuse = os.environ.get("MEDIA_IMPACT_TEST_DB")
-    if reuse:
-        return Path(reuse)
-    work = tmp_path_factory.mktemp("full_build")
-    db = work / "media_impact.duckdb"
+def shared_dir(tmp_path_factory, name: str) -> Path:
+    """A folder every pytest-xdist worker of this run sees (the run's common temporary
+    root; the session's own root without xdist)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    path = root / name
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def build_once(tmp_path_factory, name: str, make) -> Path:
+    """``make(folder)`` run once per test run, whichever xdist worker asks first; the
+    others wait on a file lock and read what it made (``folder/done`` marks success; a
+    failure is raised again in every worker that asks)."""
+    import fcntl
+
+    folder = shared_dir(tmp_path_factory, name)
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if (folder / "failed").exists():
+                pytest.fail((folder / "failed").read_text(), pytrace=False)
+            if not (folder / "done").exists():
+                try:
+                    make(folder)
+                except BaseException as exc:
+                    (folder / "failed").write_text(f"{name} failed in another worker: {exc}")
+                    raise
+                (folder / "done").write_text("ok")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder
+
+
+def _full_build(work: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "dbt.cli.main", "build"],
         cwd=REPO_ROOT,
-        env=dbt_env(db, work),
+        env=dbt_env(work / "media_impact.duckdb", work),
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 0, "dbt build failed:\n" + result.stdout[-8000:] + result.stderr[-2000:]
     (work / "build.log").write_text(result.stdout)
-    return db
+    assert result.returncode == 0, "dbt build failed:\n" + result.stdout[-8000:] + result.stderr[-2000:]
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Path:
+    """Path of a DuckDB file holding a complete, passing `dbt build` of the sample world:
+    one build per test run, shared read-only by every suite and xdist worker (a test that
+    lets dbt write to it works on a copy, :func:`private_copy`)."""
+    reuse = os.environ.get("MEDIA_IMPACT_TEST_DB")
+    if reuse:
+        return Path(reuse)
+    return build_once(tmp_path_factory, "full_build", _full_build) / "media_impact.duckdb"
+
+
+def private_copy(db: Path, folder: Path) -> Path:
+    """A copy of a built file, same name (DuckDB names the catalog after the file stem),
+    for a test whose dbt run opens it for writing while other workers read the original."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / db.name
+    shutil.copy(db, copy)
+    return copy
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +146,15 @@ def built_con(built_db):
     connection = duckdb.connect(str(built_db), read_only=True)
     yield connection
     connection.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Work units for pytest-xdist (``--dist loadgroup``, pyproject.toml): the contract
+    suite is one unit (its files share one built workspace), every other test file is
+    its own unit (its module fixtures are made once). Two workers then take units as
+    they free up; ``built_db`` is built once for both (:func:`build_once`)."""
+    for item in items:
+        rel = Path(str(item.fspath)).resolve().relative_to(REPO_ROOT / "tests" / "python")
+        group = "contract" if rel.parts[0] == "contract" else str(rel)
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import dbt_env
+from conftest import dbt_env, private_copy
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -17,7 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture(scope="module")
 def docs(built_db, tmp_path_factory):
     work = tmp_path_factory.mktemp("docs")
-    env = dbt_env(built_db, work, MEDIA_IMPACT_TARGET="duckdb")
+    # dbt opens its database for writing: a private copy, so other workers keep reading
+    env = dbt_env(private_copy(built_db, work / "db"), work, MEDIA_IMPACT_TARGET="duckdb")
     result = subprocess.run([sys.executable, "-m", "dbt.cli.main", "docs", "generate"],
                             cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

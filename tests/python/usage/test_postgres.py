@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import private_copy
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DBT = [sys.executable, "-m", "dbt.cli.main"]
 
@@ -259,7 +261,9 @@ def test_analyses_answer_the_same_on_postgres(postgres_build, built_db):
         pytest.fail("the PostgreSQL build failed", pytrace=False)
     work = postgres_build["work"] / "analyses"
     compiled = {}
-    for target, extra in (("postgres", {}), ("duckdb", {"MEDIA_IMPACT_DB": str(built_db)})):
+    # dbt opens the DuckDB file for writing: a private copy, so other workers keep reading
+    duck = private_copy(built_db, work / "duckdb_db")
+    for target, extra in (("postgres", {}), ("duckdb", {"MEDIA_IMPACT_DB": str(duck)})):
         env = _base_env(work / target, **{**postgres_build["env"], "MEDIA_IMPACT_TARGET": target, **extra,
                                           "DBT_TARGET_PATH": str(work / target / "target")})
         res = _dbt(["compile", "--select", "path:analyses"], env)
