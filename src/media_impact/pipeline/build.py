@@ -28,6 +28,8 @@ CHECK_KINDS = {
     "unique": "duplicate key",
     "unique_combination_of_columns": "duplicate key",
     "not_null": "null value",
+    "not_null_columns": "null value",
+    "not_negative_columns": "negative value",
     "not_negative": "negative value",
     "accepted_range": "value out of range",
     "parseable_as": "unparseable value",
@@ -71,13 +73,16 @@ class ContractFailure:
 
     def describe(self) -> str:
         where = f"feed {self.feed}" if self.feed else f"model {self.model}"
+        column = self.column
+        if self.examples and "failing_column" in self.examples[0]:   # *_columns tests: the columns that failed
+            column = "+".join(dict.fromkeys(str(r["failing_column"]) for r in self.examples))
         if self.n_rows is None:
             rows = "error"
         else:
             rows = f"{self.n_rows} row" + ("" if self.n_rows == 1 else "s")
-        line = f"{where}, column {self.column or '-'}, check {self.check} ({self.kind}): {rows}"
+        line = f"{where}, column {column or '-'}, check {self.check} ({self.kind}): {rows}"
         if self.examples:
-            first = [c.strip('"') for c in (self.column or "").split("+")]
+            first = ["failing_column"] + [c.strip('"') for c in (column or "").split("+")]
             line += ", e.g. " + "; ".join(_format_row(_checked_first(r, first)) for r in self.examples)
         elif self.message and self.status == "error":
             line += f": {self.message.strip().splitlines()[0][:300]}"
@@ -178,7 +183,7 @@ def _test_column(node) -> str | None:
         return node.column_name
     meta = getattr(node, "test_metadata", None)     # singular and unit tests have none
     kwargs = (meta.kwargs if meta else {}) or {}
-    cols = kwargs.get("combination_of_columns")
+    cols = kwargs.get("combination_of_columns") or kwargs.get("column_names")
     if cols:
         return "+".join(cols)
     return kwargs.get("column_name")

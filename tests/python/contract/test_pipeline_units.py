@@ -202,3 +202,14 @@ def test_stage_spans_do_not_double_count_parallel_nodes(tmp_path):
     stages, statuses, n = bench.stage_times(tmp_path)
     assert n == 7 and statuses == {"success": 7}
     assert stages == {"load": 0.0, "seed": 3.0, "staging": 1.0, "marts": 2.0, "python": 4.0, "tests": 2.0}
+
+
+def test_not_null_columns_failure_names_the_failing_columns_from_its_rows():
+    failure = ContractFailure(
+        test_name="t", feed=None, model="fct_x", column="a+spend+c", check="not_null_columns",
+        n_rows=2, status="fail", examples=[{"failing_column": "spend", "day": "2024-01-01", "spend": None}],
+    )
+    assert failure.describe() == (
+        "model fct_x, column spend, check not_null_columns (null value): 2 rows, "
+        "e.g. {failing_column='spend', spend=None, day='2024-01-01'}"
+    )
