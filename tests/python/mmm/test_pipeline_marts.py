@@ -32,19 +32,28 @@ def _trimmed(tmp_path) -> str:
     cfg = load_config(CONFIG)
     cfg.setdefault("model", {}).update({"n_starts": 1, "maxiter": 15})
     cfg["cv"] = {"folds": 1, "horizon_weeks": 13, "refit": "full", "n_starts": 0}
-    cfg["sampler"] = {"burn": 20, "draws": 20, "keep": 100}
+    cfg["sampler"] = {"burn": 20, "draws": 20, "keep": 20}
     p = tmp_path / "mmm_trimmed.yml"
     p.write_text(yaml.safe_dump(cfg))
     return str(p)
 
 
-def test_two_runs_identical_except_timing(inputs, tmp_path):
-    cfg = _trimmed(tmp_path)
-    runs = []
-    for _ in range(2):
-        bundle = fit_bundle(inputs["design"], inputs["media"], inputs["calibration"], cfg,
-                            5e6, inputs["geo_design"], inputs["retailer_sales"])
-        runs.append({t: output_table(t, bundle) for t in pipeline.TABLES})
+@pytest.fixture(scope="module")
+def trimmed(inputs, tmp_path_factory):
+    """The trimmed config and one ``fit_bundle`` of the built marts with it: the first
+    run of every comparison below (each test fits only what it compares against)."""
+    cfg = _trimmed(tmp_path_factory.mktemp("mmm_trimmed"))
+    bundle = fit_bundle(inputs["design"], inputs["media"], inputs["calibration"], cfg, 5e6,
+                        inputs["geo_design"], inputs["retailer_sales"])
+    return cfg, bundle
+
+
+def test_two_runs_identical_except_timing(inputs, trimmed):
+    cfg, first = trimmed
+    runs = [{t: output_table(t, first) for t in pipeline.TABLES}]
+    bundle = fit_bundle(inputs["design"], inputs["media"], inputs["calibration"], cfg,
+                        5e6, inputs["geo_design"], inputs["retailer_sales"])
+    runs.append({t: output_table(t, bundle) for t in pipeline.TABLES})
     for t in pipeline.TABLES:
         a, b = (r[t].drop(columns=[c for c in TIMING_COLUMNS if c in r[t].columns]) for r in runs)
         assert len(a) > 0, t
@@ -53,14 +62,12 @@ def test_two_runs_identical_except_timing(inputs, tmp_path):
     assert "fit_seconds" in runs[0]["model_runs"].columns
 
 
-def test_the_persisted_fit_reads_back_bit_for_bit(inputs, tmp_path):
+def test_the_persisted_fit_reads_back_bit_for_bit(inputs, trimmed):
     """What mmm_fit persists is what run_marts returned: every float, bool and date."""
-    cfg = _trimmed(tmp_path)
+    cfg, bundle = trimmed
     direct = pipeline.run_marts(inputs["design"], inputs["media"], load_config(cfg),
                                 with_test_markets(inputs["calibration"], inputs["geo_design"]), 5e6,
                                 inputs["retailer_sales"])
-    bundle = fit_bundle(inputs["design"], inputs["media"], inputs["calibration"], cfg, 5e6,
-                        inputs["geo_design"], inputs["retailer_sales"])
     for t in ("channel_roi", "response_curves", "decomposition_weekly"):
         got = output_table(t, bundle).drop(columns=TIMING_COLUMNS, errors="ignore")
         want = direct[t].drop(columns=TIMING_COLUMNS, errors="ignore")
@@ -72,10 +79,10 @@ def test_the_persisted_fit_reads_back_bit_for_bit(inputs, tmp_path):
                 np.testing.assert_array_equal(got[col].to_numpy(float), want[col].to_numpy(float), err_msg=f"{t}.{col}")
 
 
-def test_float_noise_in_the_warehouse_sums_does_not_move_the_fit(inputs, tmp_path):
+def test_float_noise_in_the_warehouse_sums_does_not_move_the_fit(inputs, trimmed):
     """Two warehouse builds can differ in the last bits of a parallel sum; with the USD
     inputs on a fixed grid (pipeline.to_grid) the tables stay identical bit for bit."""
-    cfg = _trimmed(tmp_path)
+    cfg, first = trimmed
     noisy = {k: v.copy() for k, v in inputs.items()}
     rng = np.random.default_rng(0)
     for key, col in (("design", "revenue_usd"), ("media", "spend_usd"), ("retailer_sales", "revenue_usd"),
@@ -83,9 +90,8 @@ def test_float_noise_in_the_warehouse_sums_does_not_move_the_fit(inputs, tmp_pat
         noisy[key][col] = noisy[key][col] * (1.0 + 1e-14 * rng.standard_normal(len(noisy[key])))
     assert not np.array_equal(noisy["design"]["revenue_usd"], inputs["design"]["revenue_usd"])
     runs = []
-    for x in (inputs, noisy):
-        bundle = fit_bundle(x["design"], x["media"], x["calibration"], cfg, 5e6, x["geo_design"],
-                            x["retailer_sales"])
+    for bundle in (first, fit_bundle(noisy["design"], noisy["media"], noisy["calibration"], cfg, 5e6,
+                                     noisy["geo_design"], noisy["retailer_sales"])):
         runs.append({t: output_table(t, bundle) for t in ("channel_roi", "channel_parameters")})
     for t in runs[0]:
         pd.testing.assert_frame_equal(runs[0][t], runs[1][t], check_exact=True, obj=t)
@@ -117,14 +123,13 @@ def test_calibration_moves_ctv_toward_the_experiment(inputs):
     assert (abs(target) > abs(lift0)) == (roi1 > roi0), (target, lift0, roi0, roi1)
 
 
-def test_an_unchanged_rebuild_reuses_the_fit(inputs, tmp_path):
+def test_an_unchanged_rebuild_reuses_the_fit(inputs, trimmed):
     """The last build's rows come back as they are (fit_status 'reused') when inputs,
     config and code are unchanged; one changed spend cell, or another reallocation
     amount, refits."""
-    cfg = _trimmed(tmp_path)
+    cfg, first = trimmed
     args = (inputs["design"], inputs["media"], inputs["calibration"], cfg, 5e6, inputs["geo_design"],
             inputs["retailer_sales"])
-    first = fit_bundle(*args)
     assert (first.fit_status == "fitted").all() and first.input_fingerprint.nunique() == 1
     again = fit_bundle(*args, previous=first)
     assert (again.fit_status == "reused").all()
