@@ -148,13 +148,38 @@ def built_con(built_db):
     connection.close()
 
 
+# the longest work units (builds of their own), handed out first so that neither worker
+# is left with one at the end; the rest follow in collection order
+LONG_UNITS = ("contract", "usage/test_postgres.py", "usage/test_determinism.py", "usage/test_screenshots.py",
+              "usage/test_lint.py", "mmm/test_pipeline_marts.py", "usage/test_warehouse_targets.py",
+              "usage/test_docs.py", "usage/test_analyses.py", "forecast/test_dbt_outputs.py")
+
+
+def _unit_of(nodeid: str) -> str:
+    """The work unit of a test: the contract suite is one (its files share one built
+    workspace), every other test file is its own (its module fixtures are made once)."""
+    path = nodeid.split("::")[0]
+    rel = path.split("tests/python/", 1)[-1]
+    return "contract" if rel.startswith("contract/") else rel
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's scope scheduling with our units (``-n 2 --no-loadscope-reorder``,
+    pyproject.toml): two workers take units as they free up, in collection order, so
+    the long ones (first, below) do not end the run on one worker. ``built_db`` is
+    built once for both (:func:`build_once`). (xdist's own ``xdist_group`` marks are
+    not seen with this pytest: the node ids it rewrites do not reach the scheduler.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit_of(nodeid)
+
+    return UnitScheduling(config, log)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Work units for pytest-xdist (``--dist loadgroup``, pyproject.toml): the contract
-    suite is one unit (its files share one built workspace), every other test file is
-    its own unit (its module fixtures are made once). Two workers then take units as
-    they free up; ``built_db`` is built once for both (:func:`build_once`)."""
-    for item in items:
-        rel = Path(str(item.fspath)).resolve().relative_to(REPO_ROOT / "tests" / "python")
-        group = "contract" if rel.parts[0] == "contract" else str(rel)
-        item.add_marker(pytest.mark.xdist_group(group))
+    """The long units first (``LONG_UNITS``); files keep their order otherwise."""
+    rank = {name: i for i, name in enumerate(LONG_UNITS)}
+    items.sort(key=lambda item: rank.get(_unit_of(item.nodeid), len(LONG_UNITS)))
