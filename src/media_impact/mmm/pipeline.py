@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 
 import numpy as np
@@ -87,8 +88,8 @@ def run_models(frame: pd.DataFrame, mapping: dict, cfg: dict, calibration: pd.Da
     pool's spinning on a busy 2-core machine cost ten times the work itself (the
     sampler splits its walkers over threads instead, ``sampler.threads``)."""
     typed = cfg if isinstance(cfg, MMMConfig) else MMMConfig.from_dict(cfg)
-    with threadpool_limits(1, user_api="blas"):
-        return _run(frame, mapping, typed, calibration, reallocation_usd, progress or (lambda msg: None))
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(1, thread_name_prefix="mmm-plan") as planner:
+        return _run(frame, mapping, typed, calibration, reallocation_usd, progress or (lambda msg: None), planner)
 
 
 def marts_frame(design: pd.DataFrame, media: pd.DataFrame, retailer_sales: pd.DataFrame | None = None,
@@ -149,8 +150,13 @@ def _countries(frame, mapping) -> list:
     return sorted(frame[ccol].astype(str).unique()) if ccol else [mapping.get("country_id", "all")]
 
 
-def _run(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd, progress) -> tuple[dict, list]:
+def _run(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd, progress, planner) -> tuple[dict, list]:
+    """Every scope of every country in order; a preferred run's planning (curves,
+    optimiser, scenarios: a pure function of its fit and draws) goes to ``planner``, a
+    one-thread pool, so it overlaps the next country's fit and sampling (numpy releases
+    the GIL). Tables are assembled in the same order whatever finishes first."""
     plan = cfg.planning
+    planned = []
     amount = float(reallocation_usd if reallocation_usd is not None else plan.amount_usd)
     tables = {t: [] for t in TABLES}
     donor_country = cfg.share_curves.from_country
@@ -198,11 +204,13 @@ def _run(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd, progress
             tables["decomposition_weekly"].append(tb.decomposition_weekly(ident, res))
             tables["channel_roi"].append(tb.channel_roi(ident, res, boot, is_pref))
             if is_pref:
-                for t, df in tb.planning(ident, res, boot, window, plan, amount).items():
-                    tables[t].append(df)
+                planned.append(planner.submit(tb.planning, ident, res, boot, window, plan, amount))
                 fitted.append((ident, res, (boot or {}).get("draws")))
             progress(f"{scope}:{country}: done in {time.perf_counter() - t0:.1f} s"
                      + (f" ({boot['method']} intervals)" if boot else ""))
+    for job in planned:
+        for t, df in job.result().items():
+            tables[t].append(df)
     out = {}
     for t, parts in tables.items():
         parts = [p for p in parts if len(p)]
