@@ -88,8 +88,8 @@ def run_models(frame: pd.DataFrame, mapping: dict, cfg: dict, calibration: pd.Da
     pool's spinning on a busy 2-core machine cost ten times the work itself (the
     sampler splits its walkers over threads instead, ``sampler.threads``)."""
     typed = cfg if isinstance(cfg, MMMConfig) else MMMConfig.from_dict(cfg)
-    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(1, thread_name_prefix="mmm-plan") as planner:
-        return _run(frame, mapping, typed, calibration, reallocation_usd, progress or (lambda msg: None), planner)
+    with threadpool_limits(1, user_api="blas"):
+        return _run(frame, mapping, typed, calibration, reallocation_usd, progress or (lambda msg: None))
 
 
 def marts_frame(design: pd.DataFrame, media: pd.DataFrame, retailer_sales: pd.DataFrame | None = None,
@@ -150,11 +150,17 @@ def _countries(frame, mapping) -> list:
     return sorted(frame[ccol].astype(str).unique()) if ccol else [mapping.get("country_id", "all")]
 
 
-def _run(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd, progress, planner) -> tuple[dict, list]:
+def _run(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd, progress) -> tuple[dict, list]:
     """Every scope of every country in order; a preferred run's planning (curves,
-    optimiser, scenarios: a pure function of its fit and draws) goes to ``planner``, a
-    one-thread pool, so it overlaps the next country's fit and sampling (numpy releases
-    the GIL). Tables are assembled in the same order whatever finishes first."""
+    optimiser, scenarios: a pure function of its fit and draws) goes to a one-thread
+    pool, so it overlaps the next country's fit and sampling (numpy releases the GIL).
+    Tables are assembled in the same order whatever finishes first."""
+    with ThreadPoolExecutor(1, thread_name_prefix="mmm-plan") as planner:
+        return _fit_and_plan(frame, mapping, cfg, calibration, reallocation_usd, progress, planner)
+
+
+def _fit_and_plan(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd, progress,
+                  planner) -> tuple[dict, list]:
     plan = cfg.planning
     planned = []
     amount = float(reallocation_usd if reallocation_usd is not None else plan.amount_usd)

@@ -309,6 +309,13 @@ def run_build(
     failures: list[ContractFailure] = []
     errors: list[str] = []
     node_results: list[dict[str, Any]] = []
+
+    def located():
+        nonlocal manifest
+        if manifest is None:
+            manifest = parse_manifest(user_args, Path(project_dir))
+        return manifest
+
     if res.result is None or not hasattr(res.result, "results"):
         # a model or YAML dbt cannot read (or a profile it cannot use): report it, nothing was built
         text = " | ".join(x.strip() for x in str(res.exception).splitlines() if x.strip())
@@ -325,9 +332,7 @@ def run_build(
             {"unique_id": node.unique_id, "status": status, "execution_time": result.execution_time}
         )
         if node.resource_type == "test" and status in ("fail", "error"):
-            if manifest is None:
-                manifest = parse_manifest(user_args, Path(project_dir))
-            feed, model = _locate(node, manifest)
+            feed, model = _locate(node, located())
             failures.append(
                 ContractFailure(
                     test_name=node.name,
@@ -342,9 +347,7 @@ def run_build(
             )
             failures[-1].compiled_sql = getattr(node, "compiled_code", None)  # type: ignore[attr-defined]
         elif node.resource_type != "test" and status == "error":
-            if manifest is None:
-                manifest = parse_manifest(user_args, Path(project_dir))
-            feeds = _feeds_of(node.unique_id, manifest)
+            feeds = _feeds_of(node.unique_id, located())
             where = f"feed {feeds[0]}, " if len(feeds) == 1 else ""
             lines = (result.message or "").strip().splitlines()
             # a seed's loader error says why only below its first line: keep all of it
