@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import media_impact  # noqa: F401  first: pins numpy's kernels before anything loads numpy (numerics.py)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
+from .grouping import Grouping
 from .model import Settings
 from .posterior import Priors, SamplerSettings
 
@@ -118,6 +119,7 @@ class MMMConfig:
     priors: Priors = field(default_factory=Priors)
     sampler: SamplerSettings = field(default_factory=SamplerSettings)
     planning: Planning = field(default_factory=Planning)
+    panel: Grouping = field(default_factory=Grouping)
     raw: dict = field(default_factory=dict, repr=False, compare=False)   # as written, for the run's record
 
     @classmethod
@@ -134,7 +136,8 @@ class MMMConfig:
                    intervals_all_scopes=bool(cfg.get("bootstrap_all_scopes", False)),
                    priors=Priors.from_dict(cfg.get("priors")),
                    sampler=SamplerSettings.from_dict(cfg.get("sampler")),
-                   planning=Planning.from_dict(cfg.get("planning")), raw=dict(cfg))
+                   planning=Planning.from_dict(cfg.get("planning")), panel=Grouping.from_dict(cfg.get("panel")),
+                   raw=dict(cfg))
 
     def cv_for(self, scope: str) -> CV:
         return self.cv if scope == "national" else self.cv_panel

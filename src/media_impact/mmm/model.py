@@ -28,6 +28,7 @@ the uncalibrated fit) enters the least squares as one extra row.
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -543,11 +544,19 @@ class MMM:
         cand = [lo + (hi - lo) * 0.5] + [lo + (hi - lo) * p for p in pts]
         cand = [np.clip(np.ravel(s0), lo, hi) for s0 in (starts or [])
                 if np.size(s0) == len(bnds)] + cand
+
+        def descend(x0):
+            return minimize(self.objective_and_grad, x0, jac=True, method="L-BFGS-B", bounds=bnds,
+                            options={"maxiter": self.s.maxiter, "ftol": self.s.tol * 1e-2, "gtol": 1e-6})
+
+        # the starts are independent descents of a pure objective (numpy releases the GIL in
+        # the panel's large products), so two run side by side; the winner is chosen in the
+        # starts' order and BLAS runs one thread per caller (numerics.py), so the fit is the
+        # same bits as one start after the other
+        with ThreadPoolExecutor(2) as pool:
+            ends = list(pool.map(descend, cand))
         best = None
-        for x0 in cand:
-            res = minimize(self.objective_and_grad, x0, jac=True, method="L-BFGS-B",
-                           bounds=bnds, options={"maxiter": self.s.maxiter, "ftol": self.s.tol * 1e-2,
-                                    "gtol": 1e-6})
+        for res in ends:
             if best is None or res.fun < best.fun - 1e-15:
                 best = res
         return self.finish(self.unpack(best.x), best.fun)

@@ -14,6 +14,7 @@ dashboard calls :func:`optimise_budget` on the stored response curves.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,17 +122,23 @@ def optimise_budget(curves: dict[str, Curve], total_budget: float,
     return pd.DataFrame(rows)
 
 
-def tabulate(resp, lower, upper, points: int = 201) -> dict[int, Curve]:
+def tabulate(resp, lower, upper, points: int = 201, threads: int = 2) -> dict[int, Curve]:
     """Each active channel's expected revenue at ``points`` spend multipliers from
     ``lower_c`` to ``upper_c`` (``resp``: :class:`media_impact.mmm.model.ChannelResponse`
     or :class:`media_impact.mmm.response_draws.PosteriorResponse`), as USD curves keyed
     by channel index."""
     S = np.asarray(resp.spend, float)
-    out = {}
-    for c in np.flatnonzero(S > 0):
+    active = [int(c) for c in np.flatnonzero(S > 0)]
+
+    def one(c: int) -> Curve:
         mult = np.linspace(float(lower[c]), float(upper[c]), points)
-        out[int(c)] = Curve(mult * S[c], np.asarray(resp.revenue_curve(c, mult), float))
-    return out
+        return Curve(mult * S[c], np.asarray(resp.revenue_curve(c, mult), float))
+
+    # channels side by side: each is its own computation (numpy releases the GIL), so the
+    # curves are the same whatever the order; over the posterior draws this table is most
+    # of the planning's time (scale 10: about 30 s of one core)
+    with ThreadPoolExecutor(threads) as pool:
+        return dict(zip(active, pool.map(one, active)))
 
 
 def allocate(resp, total_budget: float, lower, upper, curves: dict[int, Curve] | None = None) -> dict:

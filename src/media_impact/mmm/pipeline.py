@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 from . import tables as tb
 from .config import MMMConfig
 from .data import frame_from_marts, panel_from_frame
+from .grouping import market_groups, pool_markets, relabel_experiments
 from .fitting import ModelResult, bootstrap, curve_covariance, fit_candidates, laplace
 from .model import Experiment
 from .posterior import posterior_draws, supports_posterior
@@ -178,12 +179,15 @@ def _fit_and_plan(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd,
             t0, c0 = time.perf_counter(), time.process_time()
             progress(f"{scope}:{country}: fitting")
             level = "national" if scope == "national" else "market"
-            data = panel_from_frame(frame, mapping, level, country if mapping.get("country_column") else None)
+            pooled = market_groups(frame, mapping, country, cfg.panel.max_series, calibration) \
+                if level == "market" else None
+            data = panel_from_frame(pool_markets(frame, mapping, pooled) if pooled else frame, mapping, level,
+                                    country if mapping.get("country_column") else None)
             keep = data.spend.sum(axis=(0, 1)) > 0
             if not keep.all():  # a channel that never ran in this country is not in its model
                 data = replace(data, channels=[c for c, k in zip(data.channels, keep) if k],
                                spend=data.spend[:, :, keep])
-            exps = experiments_from_table(calibration, country, data.channels,
+            exps = experiments_from_table(relabel_experiments(calibration, pooled), country, data.channels,
                                           data.groups if scope != "national" else None)
             prior_from = donor if (scope != "national" and country != donor_country) else None
             res = fit_candidates(f"{scope}:{country}", data, cfg.model, list(cfg.candidates), exps,
@@ -204,14 +208,14 @@ def _fit_and_plan(frame, mapping, cfg: MMMConfig, calibration, reallocation_usd,
             run_id = _hash(cfg.name, scope, country, data.fingerprint(),
                            json.dumps(res.settings.to_dict(), sort_keys=True), json.dumps(shared, sort_keys=True))
             ident = {"run_id": run_id, "model_scope": scope, "country_id": country}
-            tables["model_runs"].append(tb.model_run(ident, res, exps, boot, cfg, secs, is_pref))
+            tables["model_runs"].append(tb.model_run(ident, res, exps, boot, cfg, secs, is_pref, pooled))
             tables["candidates"].append(tb.candidates(ident, res))
             tables["channel_parameters"].append(tb.channel_parameters(ident, res))
             tables["decomposition_weekly"].append(tb.decomposition_weekly(ident, res))
             tables["channel_roi"].append(tb.channel_roi(ident, res, boot, is_pref))
             if is_pref:
                 planned.append(planner.submit(tb.planning, ident, res, boot, window, plan, amount))
-                fitted.append((ident, res, (boot or {}).get("draws")))
+                fitted.append((ident, res, (boot or {}).get("draws"), pooled))
             progress(f"{scope}:{country}: done in {time.perf_counter() - t0:.1f} s"
                      + (f" ({boot['method']} intervals)" if boot else ""))
     for job in planned:

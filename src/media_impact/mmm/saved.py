@@ -22,6 +22,7 @@ import pandas as pd
 
 from .config import MMMConfig
 from .data import panel_from_frame
+from .grouping import pool_markets
 from .model import MMM, Settings
 from .posterior import Draws
 
@@ -37,12 +38,12 @@ def save(path, frame: pd.DataFrame, mapping: dict, cfg: dict, fitted: list) -> P
     """Write ``fitted`` (:func:`media_impact.mmm.pipeline.run_models`' preferred fits)
     with the data and config. Only posterior fits carry draws to plan over."""
     runs, arrays = [], {}
-    for i, (ident, res, draws) in enumerate(fitted):
+    for i, (ident, res, draws, pooled) in enumerate(fitted):
         if draws is None:
             raise SavedModelError(f"{ident['model_scope']}:{ident['country_id']} has no posterior draws "
                                   "(intervals by Laplace or bootstrap); only posterior fits can be saved")
         runs.append({**ident, "settings": res.settings.to_dict(), "data_fingerprint": res.data.fingerprint(),
-                     "channels": list(res.data.channels)})
+                     "channels": list(res.data.channels), "market_groups": pooled})
         for f in DRAW_FIELDS:
             arrays[f"run{i}_{f}"] = getattr(draws, f)
     meta = {"format": FORMAT, "config": cfg, "mapping": mapping, "runs": runs}
@@ -73,7 +74,8 @@ def load(path) -> tuple[dict, pd.DataFrame, list]:
     for i, run in enumerate(meta["runs"]):
         level = "national" if run["model_scope"] == "national" else "market"
         country = run["country_id"] if mapping.get("country_column") else None
-        data = panel_from_frame(frame, mapping, level, country)
+        pooled = run.get("market_groups")
+        data = panel_from_frame(pool_markets(frame, mapping, pooled) if pooled else frame, mapping, level, country)
         keep = [data.channels.index(c) for c in run["channels"]]
         data = replace(data, channels=list(run["channels"]), spend=data.spend[:, :, keep])
         if data.fingerprint() != run["data_fingerprint"]:

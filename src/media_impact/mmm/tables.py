@@ -18,13 +18,17 @@ from .response_draws import PosteriorResponse
 from .scenarios import scenarios
 
 
-def model_run(ident: dict, res: ModelResult, exps, boot, cfg: MMMConfig, secs, is_pref: bool) -> pd.DataFrame:
-    """``mmm_model_runs``: one row per fitted run, its settings and fit metrics."""
+def model_run(ident: dict, res: ModelResult, exps, boot, cfg: MMMConfig, secs, is_pref: bool,
+              market_groups: dict | None = None) -> pd.DataFrame:
+    """``mmm_model_runs``: one row per fitted run, its settings and fit metrics (with the
+    markets pooled into each series when the country has more than ``panel.max_series``)."""
     data, s = res.data, res.settings
     settings = {"model": s.to_dict(), **cfg.record(),
                 "interval_method": None if boot is None else boot["method"],
                 "likelihood_weight": boot["draws"].weight if boot and "draws" in boot else None,
                 "curve_prior": res.model.prior is not None}
+    if market_groups:
+        settings["market_groups"] = market_groups
     run = {**ident, "config_name": cfg.name, "adstock": s.adstock, "saturation": s.saturation,
            "l_max": s.l_max, "ridge": s.ridge, "settings_json": json.dumps(settings, sort_keys=True),
            "data_fingerprint": data.fingerprint(), "n_series": len(data.groups), "n_weeks": data.n_weeks,
