@@ -34,6 +34,21 @@ class Design:
     def subset(self, mask: np.ndarray) -> "Design":
         return Design(self.X.loc[mask].reset_index(drop=True), self.y[mask], self.index.loc[mask].reset_index(drop=True))
 
+    def training(self, mask: np.ndarray, cap: int, seed: int) -> "Design":
+        """The rows of `mask` with a known target, at most `cap` of them (:func:`sample_rows`):
+        the rows a fit reads, without copying the rest (at scale 100 the design has 9M rows)."""
+        pos = np.flatnonzero(np.asarray(mask, bool) & ~np.isnan(self.y))
+        pos = pos[sample_rows(len(pos), cap, seed)]
+        return Design(self.X.iloc[pos].reset_index(drop=True), self.y[pos], self.index.iloc[pos].reset_index(drop=True))
+
+
+def sample_rows(n: int, cap: int, seed: int) -> np.ndarray:
+    """Positions of the training rows kept out of `n`: all, or `cap` drawn without replacement
+    (seeded), in order."""
+    if not cap or n <= cap:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, cap, replace=False))
+
 
 def _shift(values: np.ndarray, series: np.ndarray, k: int) -> np.ndarray:
     """values[i - k] within the same series (NaN across series boundaries); k may be negative."""
@@ -135,12 +150,13 @@ def build_design(panel: pd.DataFrame, horizon: int, macro_columns: list[str] | N
         f["retailer"] = retailer_code[o]
         if use_market:
             f["market"] = market_code[o]
-        block = pd.DataFrame(f)
+        block = pd.DataFrame(f).astype("float32")     # each block cast on its own: the float64
+        # blocks and their float64 concatenation never coexist (scale 100: 9M rows x 30 columns)
         idx = pd.DataFrame({
             "row_origin": o, "row_target": t, "horizon": h, "level": lvl,
         })
         blocks.append((block, idx))
-    X = pd.concat([b for b, _ in blocks], ignore_index=True).astype("float32")
+    X = pd.concat([b for b, _ in blocks], ignore_index=True)
     rows = pd.concat([i for _, i in blocks], ignore_index=True)
     index = pd.DataFrame({
         "series_id": panel["series_id"].to_numpy()[rows["row_origin"]],

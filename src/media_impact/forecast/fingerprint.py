@@ -16,7 +16,7 @@ from importlib import metadata, resources
 
 import pandas as pd
 
-SOURCES = ("config.py", "design.py", "models.py", "panel.py", "pipeline.py")
+SOURCES = ("aggregation.py", "config.py", "design.py", "models.py", "panel.py", "pipeline.py")
 
 
 def input_fingerprint(features: pd.DataFrame, cfg: dict) -> str:

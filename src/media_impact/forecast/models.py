@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from media_impact.forecast.design import Design
+from media_impact.forecast.design import Design, sample_rows
+
+
+def train_cap(params: dict) -> tuple[int, int]:
+    """(max_train_rows, seed) of the global model's settings: at most that many training rows."""
+    return int(params.get("max_train_rows", 0) or 0), int(params.get("random_state", 0))
 
 CATEGORICAL = ("retailer", "market")
 
@@ -32,9 +37,8 @@ class GlobalQuantileModel:
     def fit(self, design: Design) -> "GlobalQuantileModel":
         known = ~np.isnan(design.y)
         X, y = design.X.loc[known], design.y[known]
-        cap = int(self.params.get("max_train_rows", 0) or 0)
-        if cap and len(y) > cap:
-            keep = np.sort(np.random.default_rng(self.params.get("random_state", 0)).choice(len(y), cap, replace=False))
+        keep = sample_rows(len(y), *train_cap(self.params))
+        if len(keep) < len(y):
             X, y = X.iloc[keep], y[keep]
         # a categorical input may have at most max_bins levels: beyond that (e.g. 140
         # markets at scale 10) the market code is left out and the scaled inputs carry it

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from media_impact.forecast import health, metrics, money
+from media_impact.forecast.aggregation import correlation_factor, midpoint_errors, sum_quantiles
 from media_impact.forecast.config import load_config
 from media_impact.forecast.design import Design, build_design
 from media_impact.forecast.inputs import min_history_weeks
-from media_impact.forecast.models import GlobalQuantileModel, finalize, holt_winters, mase_scale, seasonal_naive
+from media_impact.forecast.models import GlobalQuantileModel, finalize, train_cap, holt_winters, mase_scale, seasonal_naive
 from media_impact.forecast.panel import extend_future, last_actual_week, prepare_panel, series_last_weeks
 from media_impact.forecast.reconcile import wls_two_level
 
@@ -65,7 +66,7 @@ class Stage:
 
         Global P10/P90 are calibrated with `scores` (earlier origins' out-of-sample scores)."""
         idx = self.design.index
-        train = self.design.subset((idx["week_start"] <= cutoff).to_numpy())
+        train = self.design.training((idx["week_start"] <= cutoff).to_numpy(), *train_cap(self.cfg["global_model"]))
         pred_design = self.design.subset((idx["origin_week"] == cutoff).to_numpy())
         if global_only:  # calibration warm-up origins need only the calibrated levels' scores
             return None, self._calibration_scores(train, pred_design)
@@ -80,7 +81,9 @@ class Stage:
         elif method != "bottom_up":
             raise ValueError(f"unknown reconciliation method {method!r}")
         series = pd.concat(series, ignore_index=True)
-        return pd.concat([series, self._bottom_up(series), country], ignore_index=True), conformity_scores(glob, raw, level)
+        together = correlation_factor(scores)     # earlier origins' errors: how series err together
+        return (pd.concat([series, self._bottom_up(series, together), country], ignore_index=True),
+                conformity_scores(glob, raw, level))
 
     def _global(self, train: Design, pred_design: Design, scores: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:
         """The global model fitted on `train`: calibrated forecasts for `pred_design` (with the
@@ -104,8 +107,9 @@ class Stage:
         raw = GlobalQuantileModel(levels, self.cfg["global_model"]).fit(train).predict(pred_design)
         y, level = pred_design.index["units"].to_numpy(), pred_design.index["level"].to_numpy()
         known = ~np.isnan(y)
-        return pd.DataFrame({str(self.quantiles.index(tau)): (y[known] - raw[known, j]) / level[known]
-                             for j, tau in enumerate(levels)})
+        scores = pd.DataFrame({str(self.quantiles.index(tau)): (y[known] - raw[known, j]) / level[known]
+                               for j, tau in enumerate(levels)})
+        return pd.concat([scores, midpoint_errors(pred_design.index, raw[:, 0], raw[:, -1])], axis=1)
 
     def final_predictions(self, scores: pd.DataFrame | None) -> pd.DataFrame:
         """Forecasts for the `horizon` weeks after each series' own last actual week, by every
@@ -114,7 +118,7 @@ class Stage:
         A series whose data end a week early is forecast from its own last week; the others
         keep theirs."""
         idx = self.design.index
-        train = self.design.subset(~np.isnan(self.design.y))
+        train = self.design.training(~np.isnan(self.design.y), *train_cap(self.cfg["global_model"]))
         own_origin = idx["series_id"].map(self.series_last_week)
         pred_design = self.design.subset((idx["origin_week"] == own_origin).to_numpy())
         glob, _ = self._global(train, pred_design, scores)
@@ -159,10 +163,12 @@ class Stage:
             frames.append(f[PRED_COLUMNS])
         return pd.concat(frames, ignore_index=True)
 
-    def _bottom_up(self, series: pd.DataFrame) -> pd.DataFrame:
-        """Country totals of each series-level model: P50 summed; P10/P90 half-widths added in
-        quadrature (series errors taken as independent), as the coherent national forecast."""
-        out = sum_quantiles(series, ["country_id", "model", "origin_week", "week_start", "horizon"], ["units"])
+    def _bottom_up(self, series: pd.DataFrame, together: dict | None = None) -> pd.DataFrame:
+        """Country totals of each series-level model: P50 summed; P10/P90 half-widths combined as
+        the series' past errors moved together (`aggregation.sum_quantiles`, factor `together`),
+        as the coherent national forecast."""
+        out = sum_quantiles(series, ["country_id", "model", "origin_week", "week_start", "horizon"], ["units"],
+                            together)
         out.loc[out["week_start"] > self.last_week, "units"] = np.nan
         out["level"] = "country"
         out["series_id"] = "country:" + out["country_id"].astype(str)
@@ -188,22 +194,14 @@ class Stage:
         return out
 
 
-def sum_quantiles(frame: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFrame:
-    """Group totals: P50 and the `sums` columns added; P10/P90 half-widths added in quadrature,
-    P50 -/+ sqrt(sum of squared half-widths) (errors taken as independent)."""
-    f = frame.assign(lo2=(frame["p50"] - frame["p10"]) ** 2, hi2=(frame["p90"] - frame["p50"]) ** 2)
-    agg = {"p50": ("p50", "sum"), "lo2": ("lo2", "sum"), "hi2": ("hi2", "sum"), **{c: (c, "sum") for c in sums}}
-    out = f.groupby(keys, sort=True).agg(**agg).reset_index()
-    out["p10"] = np.clip(out["p50"] - np.sqrt(out["lo2"]), 0, None)
-    out["p90"] = out["p50"] + np.sqrt(out["hi2"])
-    return out.drop(columns=["lo2", "hi2"])
-
-
 def conformity_scores(frame: pd.DataFrame, raw: np.ndarray, level: np.ndarray) -> pd.DataFrame:
-    """Scaled errors (y - q_tau) / L of the uncalibrated quantiles, one column per level, rows with actuals."""
+    """Scaled errors (y - q_tau) / L of the uncalibrated quantiles, one column per level, rows with
+    actuals; beside them each row's midpoint error (`aggregation.midpoint_errors`: country totals'
+    intervals read how series errors move together from these)."""
     y = frame["units"].to_numpy()
     known = ~np.isnan(y)
-    return pd.DataFrame((y[:, None] - raw)[known] / level[known, None], columns=[str(i) for i in range(raw.shape[1])])
+    scores = pd.DataFrame((y[:, None] - raw)[known] / level[known, None], columns=[str(i) for i in range(raw.shape[1])])
+    return pd.concat([scores, midpoint_errors(frame, raw[:, 0], raw[:, -1])], axis=1)
 
 
 def calibrate(raw: np.ndarray, level: np.ndarray, scores: pd.DataFrame | None, quantiles: list[float],
@@ -381,7 +379,9 @@ def backtest_scores(pred: pd.DataFrame, quantiles: list[float]) -> pd.DataFrame:
         name = f"{QCOL[tau]}_uncalibrated"
         q = g[name] if name in g else g[QCOL[tau]]
         cols[str(j)] = (g["units"].to_numpy() - q.to_numpy()) / level
-    return pd.DataFrame(cols)
+    outer = [g[f"{QCOL[tau]}_uncalibrated"] if f"{QCOL[tau]}_uncalibrated" in g else g[QCOL[tau]]
+             for tau in (min(quantiles), max(quantiles))]
+    return pd.concat([pd.DataFrame(cols), midpoint_errors(g, outer[0].to_numpy(), outer[1].to_numpy())], axis=1)
 
 
 def final_predictions(stage: Stage, backtest: pd.DataFrame | None = None, progress=_quiet) -> pd.DataFrame:
@@ -412,11 +412,15 @@ def choose_forecasts(final: pd.DataFrame, choice: pd.DataFrame | None, costs: pd
     return out.sort_values(["market_id", "retailer_id", "week_start"]).reset_index(drop=True)
 
 
-def national_forecast(forecast: pd.DataFrame) -> pd.DataFrame:
+def national_forecast(forecast: pd.DataFrame, backtest: pd.DataFrame | None = None,
+                      quantiles=(0.1, 0.5, 0.9)) -> pd.DataFrame:
     """Country totals of the series forecasts (coherent by construction): P50 and stocking summed;
-    P10/P90 half-widths added in quadrature. The origin is the country's latest series origin;
-    when series end on different weeks, `n_series` says how many forecasts a week sums."""
-    out = sum_quantiles(forecast, ["country_id", "week_start"], ["stocking_units"])
+    P10/P90 half-widths combined as the global model's series errors moved together over the
+    backtest (`aggregation`; independent without one). The origin is the country's latest
+    series origin; when series end on different weeks, `n_series` says how many forecasts a
+    week sums."""
+    together = correlation_factor(backtest_scores(backtest, list(quantiles))) if backtest is not None else None
+    out = sum_quantiles(forecast, ["country_id", "week_start"], ["stocking_units"], together)
     out["forecast_origin_week"] = out["country_id"].map(forecast.groupby("country_id")["forecast_origin_week"].max())
     out = out.loc[out["week_start"] > out["forecast_origin_week"]].reset_index(drop=True)
     out["horizon"] = ((out["week_start"] - out["forecast_origin_week"]).dt.days // 7).astype("int64")
@@ -503,7 +507,7 @@ def run_forecasting(features: pd.DataFrame, series_costs: pd.DataFrame | None = 
     final = final_predictions(stage, out["backtest_predictions"], progress)
     out["forecast"] = choose_forecasts(final, out["model_choice"], costs)
     timings["forecast"] = time.perf_counter() - t
-    out["national"] = national_forecast(out["forecast"])
+    out["national"] = national_forecast(out["forecast"], out.get("backtest_predictions"), stage.quantiles)
     out["feature_drift"] = feature_drift(features, cfg)
     if backtest:
         out["accuracy_over_time"] = accuracy_over_time(out["backtest_predictions"], cfg)

@@ -295,6 +295,22 @@ def format_table(rows: list[tuple[RunFigures, int, int]], repeats: int) -> str:
     return "\n".join(lines)
 
 
+def help_seconds(repeats: int = 3) -> dict[str, float]:
+    """Median wall seconds of `media-impact <command> --help`, every command, each in a fresh process."""
+    from media_impact.cli import COMMANDS
+
+    out = {}
+    for name in COMMANDS:
+        runs = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            subprocess.run([str(Path(sys.executable).parent / "media-impact"), name, "--help"], cwd=REPO_ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            runs.append(time.perf_counter() - started)
+        out[name] = statistics.median(runs)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
@@ -335,6 +351,11 @@ def main(argv: list[str] | None = None) -> int:
         all_runs[scale] = [r.__dict__ for r in runs]
         rows.append((median_figures(runs), n_bytes, n_rows))
     table = format_table(rows, args.repeats)
+    if 1 in args.scales:
+        helps = help_seconds(args.repeats)
+        slowest = max(helps, key=helps.get)
+        table += (f"\n      --help of every command (median of {args.repeats}): slowest {slowest} "
+                  f"{helps[slowest]:.2f} s; " + ", ".join(f"{k} {v:.2f}" for k, v in helps.items()))
     print(table)
     (args.out / "build_bench.txt").write_text(table + "\n")
     (args.out / "build_bench.json").write_text(json.dumps(all_runs, indent=2))

@@ -388,10 +388,9 @@ def main(argv: list[str]) -> int:
         print("usage: python -m media_impact.pipeline build [--force] [dbt build args]\n"
               "Checks the raw feed files, builds into a staged copy of the database, runs every test\n"
               "there and publishes it only when all passed. When no input file changed since the last\n"
-              "published build it says so and does nothing; --force builds anyway. dbt's own options follow.\n")
-        from dbt.cli.main import dbtRunner
-
-        dbtRunner().invoke(["build", "--help"])
+              "published build it says so and does nothing; --force builds anyway. Every other argument\n"
+              "goes to dbt build as it is (--select, --exclude, --vars, --full-refresh, ...): `dbt build\n"
+              "--help` lists them (importing dbt takes seconds, so this help does not).\n")
         return 0
     import gc
 

@@ -101,3 +101,13 @@ def test_too_little_history_is_named_not_an_array_error():
     with pytest.raises(ValueError, match="fewer than the 91 weeks"):
         run_forecasting(make_panel(n_markets=1, n_weeks=80, horizon_future=H, seed=2)[0], None,
                         load_config(global_model=LIGHT), backtest=False)
+
+
+def test_national_intervals_cover_as_the_series_do(world):
+    """Country totals' 80% intervals on the backtest: between 0.65 and 0.95 (series errors that
+    move together widen them; taken as independent they covered 0.39 on the sample world)."""
+    _, _, out = world
+    n = out["backtest_predictions"]
+    n = n.loc[(n["level"] == "country") & (n["model"] == GLOBAL) & n["units"].notna()]
+    covered = ((n["units"] >= n["p10"]) & (n["units"] <= n["p90"])).mean()
+    assert 0.65 <= covered <= 0.95, covered
