@@ -122,6 +122,11 @@ def optimise_budget(curves: dict[str, Curve], total_budget: float,
     return pd.DataFrame(rows)
 
 
+# draws x series x weeks x channels of a posterior response from which the table is filled
+# two channels at a time (sample world: 0.8M, scale 10: 7.8M)
+PARALLEL_CELLS = 2_000_000
+
+
 def tabulate(resp, lower, upper, points: int = 201, threads: int = 2) -> dict[int, Curve]:
     """Each active channel's expected revenue at ``points`` spend multipliers from
     ``lower_c`` to ``upper_c`` (``resp``: :class:`media_impact.mmm.model.ChannelResponse`
@@ -134,9 +139,11 @@ def tabulate(resp, lower, upper, points: int = 201, threads: int = 2) -> dict[in
         mult = np.linspace(float(lower[c]), float(upper[c]), points)
         return Curve(mult * S[c], np.asarray(resp.revenue_curve(c, mult), float))
 
-    # channels side by side: each is its own computation (numpy releases the GIL), so the
-    # curves are the same whatever the order; over the posterior draws this table is most
-    # of the planning's time (scale 10: about 30 s of one core)
+    # on a large panel, channels side by side: each is its own computation (numpy releases
+    # the GIL), so the curves are the same whatever the order; over the posterior draws this
+    # table is most of the planning's time (scale 10: about 30 s of one core)
+    if np.size(getattr(resp, "a_in", 0)) < PARALLEL_CELLS:
+        return {c: one(c) for c in active}
     with ThreadPoolExecutor(threads) as pool:
         return dict(zip(active, pool.map(one, active)))
 
