@@ -28,7 +28,7 @@ __all__ = ["InputError", "MIN_WEEKS", "check_config", "check_frame"]
 
 MIN_WEEKS = 52
 TOP_KEYS = {"name", "data", "scopes", "preferred_scope", "share_curves", "model", "candidates", "cv",
-            "cv_panel", "bootstrap", "bootstrap_all_scopes", "planning", "priors", "sampler", "calibration"}
+            "cv_panel", "bootstrap", "bootstrap_all_scopes", "planning", "priors", "sampler", "calibration", "panel"}
 DATA_KEYS = {"path", "separator", "date_column", "date_format", "kpi_column", "group_column", "country_column",
              "country_id", "population_column", "spend_columns", "controls", "categorical_controls",
              "split_columns", "channel_splits", "currency"}
