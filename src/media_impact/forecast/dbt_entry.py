@@ -66,8 +66,8 @@ def forecast_weekly(final: pd.DataFrame, choice: pd.DataFrame, series_costs: pd.
 def national_weekly(forecast: pd.DataFrame, backtest: pd.DataFrame | None = None, horizon=None) -> pd.DataFrame:
     """Country totals; `backtest` (the current backtest predictions) says how series err together."""
     quantiles = [float(q) for q in _cfg(horizon)["quantiles"]]
-    return _typed(pipeline.national_forecast(_as_weeks(forecast), None if backtest is None else _as_weeks(backtest),
-                                             quantiles))
+    errors = None if backtest is None else pipeline.backtest_scores(_as_weeks(backtest), quantiles)
+    return _typed(pipeline.national_forecast(_as_weeks(forecast), errors))
 
 
 def feature_drift(features: pd.DataFrame, horizon=None) -> pd.DataFrame:

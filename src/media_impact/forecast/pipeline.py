@@ -384,17 +384,23 @@ def backtest_scores(pred: pd.DataFrame, quantiles: list[float]) -> pd.DataFrame:
     return pd.concat([pd.DataFrame(cols), midpoint_errors(g, outer[0].to_numpy(), outer[1].to_numpy())], axis=1)
 
 
-def final_predictions(stage: Stage, backtest: pd.DataFrame | None = None, progress=_quiet) -> pd.DataFrame:
-    """Every series-level model's forecasts from each series' own last week (`Stage.final_predictions`).
-    The global model's P10/P90 are calibrated on the scores of every backtest origin; without a
-    backtest, on the `warmup_origins` origins before the last common week."""
+def forecast_scores(stage: Stage, backtest: pd.DataFrame | None = None, progress=_quiet) -> pd.DataFrame | None:
+    """The out-of-sample scores (and midpoint errors) the final forecast is calibrated on: every
+    backtest origin's; without a backtest, the `warmup_origins` origins before the last common week."""
     if backtest is not None:
-        scores = backtest_scores(backtest, stage.quantiles)
-    else:
-        check_history(stage, backtest=False)
-        # the latest origins whose whole horizon has actuals
-        found = calibration_scores(stage, stage.last_week - pd.Timedelta(weeks=stage.horizon), progress)
-        scores = pd.concat(found, ignore_index=True) if found else None
+        return backtest_scores(backtest, stage.quantiles)
+    check_history(stage, backtest=False)
+    # the latest origins whose whole horizon has actuals
+    found = calibration_scores(stage, stage.last_week - pd.Timedelta(weeks=stage.horizon), progress)
+    return pd.concat(found, ignore_index=True) if found else None
+
+
+def final_predictions(stage: Stage, backtest: pd.DataFrame | None = None, progress=_quiet,
+                      scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every series-level model's forecasts from each series' own last week (`Stage.final_predictions`),
+    the global model's P10/P90 calibrated on `scores` (:func:`forecast_scores` when not given)."""
+    if scores is None:
+        scores = forecast_scores(stage, backtest, progress)
     progress(f"final fit and forecast ({stage.horizon} weeks)")
     return stage.final_predictions(scores)
 
@@ -412,14 +418,13 @@ def choose_forecasts(final: pd.DataFrame, choice: pd.DataFrame | None, costs: pd
     return out.sort_values(["market_id", "retailer_id", "week_start"]).reset_index(drop=True)
 
 
-def national_forecast(forecast: pd.DataFrame, backtest: pd.DataFrame | None = None,
-                      quantiles=(0.1, 0.5, 0.9)) -> pd.DataFrame:
+def national_forecast(forecast: pd.DataFrame, errors: pd.DataFrame | None = None) -> pd.DataFrame:
     """Country totals of the series forecasts (coherent by construction): P50 and stocking summed;
-    P10/P90 half-widths combined as the global model's series errors moved together over the
-    backtest (`aggregation`; independent without one). The origin is the country's latest
-    series origin; when series end on different weeks, `n_series` says how many forecasts a
-    week sums."""
-    together = correlation_factor(backtest_scores(backtest, list(quantiles))) if backtest is not None else None
+    P10/P90 half-widths combined as the global model's out-of-sample series errors (`errors`:
+    :func:`forecast_scores`, the backtest's or the warm-up origins') moved together
+    (`aggregation`; independent without any). The origin is the country's latest series
+    origin; when series end on different weeks, `n_series` says how many forecasts a week sums."""
+    together = correlation_factor(errors)
     out = sum_quantiles(forecast, ["country_id", "week_start"], ["stocking_units"], together)
     out["forecast_origin_week"] = out["country_id"].map(forecast.groupby("country_id")["forecast_origin_week"].max())
     out = out.loc[out["week_start"] > out["forecast_origin_week"]].reset_index(drop=True)
@@ -504,10 +509,11 @@ def run_forecasting(features: pd.DataFrame, series_costs: pd.DataFrame | None = 
         out["model_choice"] = choose_models(out["backtest_metrics"])
         out["backtest_cost"] = backtest_cost(out["backtest_predictions"], out["model_choice"], costs)
     t = time.perf_counter()
-    final = final_predictions(stage, out["backtest_predictions"], progress)
+    scores = forecast_scores(stage, out["backtest_predictions"], progress)
+    final = final_predictions(stage, progress=progress, scores=scores)
     out["forecast"] = choose_forecasts(final, out["model_choice"], costs)
     timings["forecast"] = time.perf_counter() - t
-    out["national"] = national_forecast(out["forecast"], out.get("backtest_predictions"), stage.quantiles)
+    out["national"] = national_forecast(out["forecast"], scores)
     out["feature_drift"] = feature_drift(features, cfg)
     if backtest:
         out["accuracy_over_time"] = accuracy_over_time(out["backtest_predictions"], cfg)

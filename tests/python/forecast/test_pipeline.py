@@ -111,3 +111,19 @@ def test_national_intervals_cover_as_the_series_do(world):
     n = n.loc[(n["level"] == "country") & (n["model"] == GLOBAL) & n["units"].notna()]
     covered = ((n["units"] >= n["p10"]) & (n["units"] <= n["p90"])).mean()
     assert 0.65 <= covered <= 0.95, covered
+
+
+def test_forecast_only_totals_are_widened_by_the_warmup_errors():
+    """Without a backtest the country totals' widths come from the warm-up origins' errors:
+    between the root sum of squares of the series' widths and their sum, and wider than the
+    former where the series erred together (this panel's US; Canada's 2 warm-up origins
+    show no common error, so its series count as independent)."""
+    features, _ = make_panel(n_markets=N_MARKETS, n_weeks=N_WEEKS, horizon_future=H, seed=11)
+    costs = features[["market_id", "retailer_id"]].drop_duplicates().assign(unit_margin_usd=5.0, unit_holding_cost_usd=0.5)
+    out = run_forecasting(features, costs, load_config(global_model=LIGHT), backtest=False)
+    f, nat = out["forecast"], out["national"]
+    g = f.assign(w=f["p90"] - f["p50"]).groupby(["country_id", "week_start"])["w"]
+    widths = nat.set_index(["country_id", "week_start"])["p90"] - nat.set_index(["country_id", "week_start"])["p50"]
+    rss = np.sqrt(g.apply(lambda w: (w ** 2).sum()))
+    assert (widths >= rss * (1 - 1e-9)).all() and (widths <= g.sum() * (1 + 1e-9)).all()
+    assert (widths > rss * 1.01).groupby(level="country_id").all().any()
