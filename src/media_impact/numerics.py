@@ -2,8 +2,9 @@
 
 numpy picks its SIMD kernels (exp, log, sums) and OpenBLAS its matrix kernels by the
 CPU it starts on, so an AVX-512 machine and an AVX2 machine round differently in the
-last bit (and a threaded BLAS splits its sums by the number of cores). Most outputs do not care, but an MCMC chain amplifies a last-bit difference
-into a different (equally valid) set of draws: the MMM's posterior medians moved by
+last bit (and a threaded BLAS splits its sums by the number of cores). Most outputs do
+not care, but an MCMC chain amplifies a last-bit difference into a different (equally
+valid) set of draws: the MMM's posterior medians moved by
 their Monte Carlo error (US CTV ROI 2.59 on one machine, 2.58 on another). Pinning both
 to the AVX2 kernels every x86-64 server since 2013 has makes a build bit-identical
 across such machines (measured: an AVX-512 machine with the pin reproduces an AVX2
@@ -11,10 +12,11 @@ machine's figures exactly; decision in docs/decisions/usage.md).
 
 The variables are read when numpy (and its OpenBLAS) is first imported, so they must be
 set before that: `media_impact` sets them on import when numpy is not loaded yet (every
-command, the build wrapper, the test suite and the processes they start), and the
-Makefile exports them. A plain `dbt build` imports numpy before the package: export the
-variables (`PINNED` below) to get the same bits there; otherwise results are equally
-valid but may differ from another CPU's in the Monte Carlo error.
+command, the build wrapper, the test suite and the processes they start). A plain
+`dbt build` imports numpy before the package: export the variables of
+:func:`pinned_environment` (the README lists them) to get the same bits there;
+otherwise results are equally valid but may differ from another CPU's by the Monte
+Carlo error.
 """
 from __future__ import annotations
 

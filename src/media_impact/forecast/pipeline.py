@@ -374,14 +374,14 @@ def backtest_scores(pred: pd.DataFrame, quantiles: list[float]) -> pd.DataFrame:
     """Conformity scores of the global model's uncalibrated quantiles over all backtest origins."""
     g = pred.loc[(pred["level"] == "series") & (pred["model"] == GLOBAL) & pred["units"].notna()]
     level = g["level_units"].to_numpy()
-    cols = {}
-    for j, tau in enumerate(quantiles):
+
+    def uncalibrated(tau: float) -> np.ndarray:
         name = f"{QCOL[tau]}_uncalibrated"
-        q = g[name] if name in g else g[QCOL[tau]]
-        cols[str(j)] = (g["units"].to_numpy() - q.to_numpy()) / level
-    outer = [g[f"{QCOL[tau]}_uncalibrated"] if f"{QCOL[tau]}_uncalibrated" in g else g[QCOL[tau]]
-             for tau in (min(quantiles), max(quantiles))]
-    return pd.concat([pd.DataFrame(cols), midpoint_errors(g, outer[0].to_numpy(), outer[1].to_numpy())], axis=1)
+        return (g[name] if name in g else g[QCOL[tau]]).to_numpy()
+
+    cols = {str(j): (g["units"].to_numpy() - uncalibrated(tau)) / level for j, tau in enumerate(quantiles)}
+    errors = midpoint_errors(g, uncalibrated(min(quantiles)), uncalibrated(max(quantiles)))
+    return pd.concat([pd.DataFrame(cols), errors], axis=1)
 
 
 def forecast_scores(stage: Stage, backtest: pd.DataFrame | None = None, progress=_quiet) -> pd.DataFrame | None:
